@@ -1,0 +1,1 @@
+"""kgrag: knowledge-graph retrieval with provenance."""

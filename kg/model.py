@@ -1,0 +1,166 @@
+"""The graph's records: what every store holds and every pipeline step passes on.
+
+Spans are character offsets into ``Document.text`` (the text kgrag extracted from the source file), so a
+citation can always be checked by slicing that text. Records are frozen: a changed document is a new
+version written whole, never an object mutated in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+PUBLIC_GROUP = "public"
+
+
+def stable_id(*parts: str, length: int = 24) -> str:
+    """A content-derived id, so that writing the same input twice produces the same records."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return digest[:length]
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who is asking. ``groups=None`` is the unrestricted system view (ingestion, migration, admin)."""
+
+    groups: frozenset[str] | None = None
+    user: str | None = None
+
+    @classmethod
+    def unrestricted(cls, user: str | None = None) -> Access:
+        return cls(groups=None, user=user)
+
+    @classmethod
+    def of(cls, groups: Iterable[str], user: str | None = None) -> Access:
+        return cls(groups=frozenset(g.strip() for g in groups if g.strip()), user=user)
+
+    def allows(self, document_groups: Iterable[str]) -> bool:
+        return self.groups is None or not self.groups.isdisjoint(document_groups)
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source document, in one version (``content_hash`` of its raw bytes)."""
+
+    id: str
+    source: str
+    title: str
+    media_type: str
+    content_hash: str
+    text: str
+    groups: tuple[str, ...] = (PUBLIC_GROUP,)
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A run of whole sentences; ``text == document.text[start:end]``."""
+
+    id: str
+    doc_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A resolved entity: one node for all its surface forms.
+
+    ``aliases`` and ``frequency`` (how many chunks mention it) are derived from mentions; when a store reads
+    an entity for a restricted caller they come only from documents that caller may see.
+    """
+
+    id: str
+    name: str
+    type: str
+    aliases: tuple[str, ...] = ()
+    frequency: int = 0
+
+
+@dataclass(frozen=True)
+class Mention:
+    """An entity's occurrence in a chunk, at ``[start, end)`` of the document text."""
+
+    entity_id: str
+    doc_id: str
+    chunk_id: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a fact was read: the sentence span in a document version, and which extractor read it."""
+
+    doc_id: str
+    chunk_id: str
+    start: int
+    end: int
+    extractor: str
+    extractor_version: str
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True)
+class Relation:
+    """One piece of evidence for ``subject -predicate-> object``.
+
+    The same fact read from two sentences is two ``Relation`` records with the same ``key``; a store keeps
+    each, so that erasing one document removes exactly its evidence.
+    """
+
+    subject_id: str
+    predicate: str
+    object_id: str
+    provenance: Provenance
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.subject_id, self.predicate, self.object_id)
+
+
+@dataclass(frozen=True)
+class DocumentGraph:
+    """Everything derived from one document version: the unit a store writes atomically."""
+
+    document: Document
+    chunks: tuple[Chunk, ...]
+    embeddings: np.ndarray  # float32, shape (len(chunks), dim), rows L2-normalised
+    entities: tuple[Entity, ...]
+    mentions: tuple[Mention, ...]
+    relations: tuple[Relation, ...]
+
+
+@dataclass(frozen=True)
+class ChunkHit:
+    chunk_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Subgraph:
+    """A neighbourhood fetched from a store, for ranking in Python (the same code for every backend)."""
+
+    entities: Mapping[str, Entity]
+    relations: tuple[Relation, ...]
+    mentions: tuple[Mention, ...]
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    documents: int
+    chunks: int
+    entities: int
+    mentions: int
+    relations: int

@@ -1,0 +1,116 @@
+"""The store contract: every backend (embedded SQLite, Neo4j) implements exactly this.
+
+Stores keep and fetch; they do not rank. Candidate generation (vector, lexical, entity names, neighbourhoods)
+happens here, and all scoring that must agree across backends happens in ``retrieval/``. Every read takes an
+``Access``: a store returns only what that caller may see (see ``Access`` and the docstrings below), and it
+filters inside its own queries, never by handing back more for the caller to drop.
+
+Visibility rule, for every read: a chunk or document is visible when the caller shares a group with the
+document; a mention when its document is visible; a relation record when its provenance's document is
+visible; an entity when at least one of its mentions or relation records is visible, and then its aliases,
+frequency and name come only from visible mentions (the stored name when some visible mention uses it,
+otherwise the most frequent visible surface form).
+
+``tests/contract/store_contract.py`` is the executable form of this specification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Literal, Protocol, runtime_checkable
+
+import numpy as np
+
+from kg.model import Access, Chunk, ChunkHit, Document, DocumentGraph, Entity, StoreStats, Subgraph
+
+LexicalField = Literal["text", "title"]
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    def write_document(self, graph: DocumentGraph) -> None:
+        """Replace everything stored for ``graph.document.id`` by ``graph``, in one transaction.
+
+        Chunks, embeddings, lexical entries, mentions and relation records of the previous version are
+        removed; entities left with no mention and no relation record are removed. Entities in ``graph``
+        that already exist (same id) are kept with their stored name and type. A failure leaves the
+        previous version intact. Writing an identical graph twice leaves the store as after once.
+        """
+        ...
+
+    def delete_document(self, doc_id: str) -> bool:
+        """Erase the document and everything derived from it; ``False`` when it was not stored.
+
+        Entities and relations lose this document's evidence and disappear when none remains. Erased
+        values must not survive in the backend's files (free pages, logs, old index segments) where the
+        backend can prevent it.
+        """
+        ...
+
+    def set_groups(self, doc_id: str, groups: Sequence[str]) -> None:
+        """Change who may read a document; effective for the next read. Raises ``NotFoundError``."""
+        ...
+
+    def document_version(self, doc_id: str) -> str | None:
+        """The stored ``content_hash`` of a document, or ``None``: lets ingestion skip unchanged files."""
+        ...
+
+    def get_document(self, doc_id: str, access: Access) -> Document | None:
+        """The document, or ``None`` when it is missing or not visible (the two are indistinguishable)."""
+        ...
+
+    def documents(self, access: Access) -> Iterator[Document]:
+        """Every visible document, ordered by id."""
+        ...
+
+    def document_graph(self, doc_id: str) -> DocumentGraph | None:
+        """Everything stored for one document, unfiltered, as written: for export and migration."""
+        ...
+
+    def chunks(self, chunk_ids: Sequence[str], access: Access) -> list[Chunk]:
+        """The visible chunks among ``chunk_ids``, in the order asked; unknown ids are skipped."""
+        ...
+
+    def vector_search(self, vector: np.ndarray, k: int, access: Access) -> list[ChunkHit]:
+        """The ``k`` visible chunks most similar (cosine, higher is better) to ``vector``, best first."""
+        ...
+
+    def lexical_search(self, query: str, k: int, access: Access, field: LexicalField = "text") -> list[ChunkHit]:
+        """The ``k`` best visible chunks for a free-text ``query`` (any user text: the store escapes it),
+        matched against chunk text or against the title of the chunk's document; best first."""
+        ...
+
+    def entity_candidates(self, phrases: Sequence[str], access: Access, limit: int = 50) -> list[Entity]:
+        """Visible entities whose name or an alias shares a word with one of ``phrases``.
+
+        A recall-oriented candidate list (at most ``limit`` per phrase, exact and rarer matches first);
+        the caller scores them.
+        """
+        ...
+
+    def entities(self, entity_ids: Sequence[str], access: Access) -> list[Entity]:
+        """The visible entities among ``entity_ids``, in the order asked."""
+        ...
+
+    def expand(
+        self,
+        entity_ids: Sequence[str],
+        chunk_ids: Sequence[str],
+        hops: int,
+        access: Access,
+        limit: int = 2000,
+    ) -> Subgraph:
+        """The visible neighbourhood within ``hops`` of the seeds.
+
+        One hop goes from an entity to the chunks that mention it and the entities related to it, and from a
+        chunk to the entities it mentions. Returns the entities reached, the relation records among them
+        and the mentions linking them to chunks; ``limit`` bounds the number of entities, preferring
+        nearer ones.
+        """
+        ...
+
+    def stats(self) -> StoreStats:
+        """Unfiltered counts, for progress reports, benchmarks and migration checks."""
+        ...
+
+    def close(self) -> None: ...
