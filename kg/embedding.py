@@ -68,7 +68,11 @@ def _load(path: str, device: str) -> SentenceTransformer:
     # Offline by design: a model must be a local folder or already in the local cache.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
 
     log.info("loading embedding model %s", path)
     try:

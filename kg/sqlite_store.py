@@ -13,7 +13,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -272,7 +272,7 @@ class SQLiteStore:
                     doc.content_hash,
                     doc.text,
                     json.dumps(dict(doc.metadata), sort_keys=True),
-                    datetime.now(timezone.utc).isoformat(),
+                    datetime.now(UTC).isoformat(),
                 ),
             )
             self._db.executemany("INSERT INTO document_groups VALUES (?, ?)", [(doc.id, g) for g in set(doc.groups)])

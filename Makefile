@@ -1,0 +1,31 @@
+# Two entry points for a fresh machine: `make demo` and `make test`. Both create .venv and install what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The CPU build of PyTorch, installed before sentence-transformers so that pip does not pull a CUDA build.
+TORCH_SPEC ?= torch==2.13.0
+DEMO_STORE ?= .kgrag/demo.db
+
+.PHONY: install demo test lint bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet "$(TORCH_SPEC)"
+	$(BIN)/pip install --quiet -e ".[models,pii,dev]"
+	touch $@
+
+demo: install
+	$(BIN)/kgrag ingest data/corpus --domain data/domain/pharma.json --store $(DEMO_STORE)
+	$(BIN)/kgrag query --store $(DEMO_STORE) --domain data/domain/pharma.json $(DEMO_QUESTIONS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) .kgrag .pytest_cache .ruff_cache

@@ -1,0 +1,343 @@
+"""``kgrag``: each command parses its options, calls one ``KnowledgeGraph`` method and prints the result.
+
+Human-readable output by default, JSON with ``--json``; a library error becomes a one-line message and exit
+code 1 (2 for usage errors, as click does).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import textwrap
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+
+from kg.api import KnowledgeGraph
+from kg.config import Settings
+from kg.errors import KgragError
+from retrieval.result import GraphPath, RetrievalResult
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _split_groups(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    groups = tuple(g.strip() for g in value.split(",") if g.strip())
+    if not groups:
+        raise click.BadParameter("give at least one group name, e.g. public,oncology")
+    return groups
+
+
+def store_options(func: F) -> F:
+    """The options every command shares: where the graph is, and the models that read it."""
+    options = [
+        click.option(
+            "--store",
+            envvar="KGRAG_STORE",
+            help="Embedded store path (default .kgrag/graph.db) or neo4j://host:7687. Env: KGRAG_STORE.",
+        ),
+        click.option("--spacy-model", envvar="KGRAG_SPACY_MODEL", help="Any installed spaCy pipeline."),
+        click.option(
+            "--embedding-model", envvar="KGRAG_EMBEDDING_MODEL", help="A sentence-transformers name or folder."
+        ),
+        click.option(
+            "--domain",
+            envvar="KGRAG_DOMAIN",
+            type=click.Path(exists=True, dir_okay=False),
+            help="A domain pack (JSON): entity patterns, predicate synonyms, ontology.",
+        ),
+        click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _open(options: dict[str, Any]) -> KnowledgeGraph:
+    settings = Settings.from_env(
+        spacy_model=options.pop("spacy_model"),
+        embedding_model=options.pop("embedding_model"),
+        domain=options.pop("domain"),
+    )
+    return KnowledgeGraph.open(options.pop("store"), settings)
+
+
+def handle_errors(func: F) -> F:
+    """Turn kgrag's own errors into a clean message; anything else is a bug and keeps its traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except KgragError as e:
+            raise click.ClickException(str(e)) from e
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@click.group()
+@click.version_option(package_name="kgrag")
+@click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug).")
+def cli(verbose: int) -> None:
+    """Knowledge-graph retrieval with cited evidence.
+
+    \b
+    kgrag ingest data/corpus
+    kgrag query "Which agency approved the drug made by the company Halvorsen acquired?"
+    """
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--acl",
+    default="public",
+    show_default=True,
+    callback=_split_groups,
+    help="Comma-separated access groups for these documents.",
+)
+@click.option("--force", is_flag=True, help="Re-extract documents even when unchanged.")
+@store_options
+@handle_errors
+def ingest(paths: tuple[str, ...], acl: tuple[str, ...], force: bool, as_json: bool, **options: Any) -> None:
+    """Ingest files and folders (txt, md, html, pdf, docx, csv, json, jsonl, RDF).
+
+    Unchanged documents are skipped; a file that cannot be read is reported and the others go on. Exits 1 if
+    any file failed.
+
+    \b
+    kgrag ingest data/corpus --acl public
+    kgrag ingest reports/ --acl oncology,staff --store neo4j://localhost:7687
+    """
+    with _open(options) as kg:
+        report = kg.ingest(paths, groups=acl, progress=sys.stderr.isatty() and not as_json, force=force)
+    if as_json:
+        _echo_json(report.to_dict())
+    else:
+        click.echo(
+            f"ingested {report.ingested}, unchanged {report.unchanged}, failed {len(report.failed)} "
+            f"({report.chunks} chunks, {report.relations} relations, {report.seconds:.1f}s)"
+        )
+        for failure in report.failed:
+            click.echo(f"  failed: {failure.source}: {failure.reason}", err=True)
+    if report.failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("questions", nargs=-1, required=True)
+@click.option("-k", "--k", "k", type=click.IntRange(1, 100), help="How many passages to return.")
+@click.option(
+    "--groups",
+    callback=_split_groups,
+    help="The caller's access groups, comma-separated (default: public).",
+)
+@click.option("--as", "user", help="Who is asking (recorded with the query).")
+@store_options
+@handle_errors
+def query(
+    questions: tuple[str, ...],
+    k: int | None,
+    groups: tuple[str, ...] | None,
+    user: str | None,
+    as_json: bool,
+    **options: Any,
+) -> None:
+    """Retrieve cited passages, triples and graph paths for one or more questions.
+
+    \b
+    kgrag query "Who leads the trial of the drug Halvorsen acquired?" --k 5
+    kgrag query "first question" "second question" --groups public,oncology --as alice --json
+    """
+    with _open(options) as kg:
+        results = [kg.query(question, k=k, groups=groups, user=user) for question in questions]
+    if as_json:
+        _echo_json(results[0].to_dict() if len(results) == 1 else [r.to_dict() for r in results])
+        return
+    for i, result in enumerate(results):
+        if len(results) > 1:
+            click.echo(("\n" if i else "") + f"Q: {result.question}")
+        click.echo(format_result(result))
+
+
+@cli.command()
+@click.argument("doc_id")
+@click.option("--span", help="Print only START:END of the document's extracted text.")
+@click.option("--groups", callback=_split_groups, help="The caller's access groups (default: public).")
+@store_options
+@handle_errors
+def show(doc_id: str, span: str | None, groups: tuple[str, ...] | None, as_json: bool, **options: Any) -> None:
+    """Print a document (or a cited span of it), to check a citation in one step.
+
+    \b
+    kgrag show 3f2a9c... --span 120:348
+    """
+    with _open(options) as kg:
+        doc = kg.document(doc_id, groups=groups)
+    start, end = _parse_span(span, len(doc.text))
+    text = doc.text[start:end]
+    if as_json:
+        _echo_json(
+            {
+                "id": doc.id,
+                "title": doc.title,
+                "source": doc.source,
+                "content_hash": doc.content_hash,
+                "start": start,
+                "end": end,
+                "text": text,
+            }
+        )
+    else:
+        click.echo(f"{doc.title}  ({doc.source}, sha256 {doc.content_hash[:12]}, chars {start}-{end})")
+        click.echo(text)
+
+
+def _parse_span(span: str | None, length: int) -> tuple[int, int]:
+    if span is None:
+        return 0, length
+    try:
+        start_text, end_text = span.split(":")
+        start, end = int(start_text), int(end_text)
+    except ValueError:
+        raise click.BadParameter(f"{span!r} is not START:END", param_hint="--span") from None
+    if not 0 <= start <= end <= length:
+        raise click.BadParameter(f"{span} is outside the document (0:{length})", param_hint="--span")
+    return start, end
+
+
+@cli.command()
+@store_options
+@handle_errors
+def stats(as_json: bool, **options: Any) -> None:
+    """Count documents, chunks, entities, mentions and relations in the store."""
+    with _open(options) as kg:
+        counts = kg.stats()
+    data = {name: getattr(counts, name) for name in ("documents", "chunks", "entities", "mentions", "relations")}
+    if as_json:
+        _echo_json(data)
+    else:
+        for name, value in data.items():
+            click.echo(f"{name:>10}  {value}")
+
+
+@cli.command()
+@click.option("--groups", callback=_split_groups, help="The caller's access groups (default: public).")
+@store_options
+@handle_errors
+def documents(groups: tuple[str, ...] | None, as_json: bool, **options: Any) -> None:
+    """List the documents a caller may see."""
+    with _open(options) as kg:
+        docs = kg.documents(groups=groups)
+    if as_json:
+        _echo_json(
+            [
+                {
+                    "id": d.id,
+                    "title": d.title,
+                    "source": d.source,
+                    "media_type": d.media_type,
+                    "content_hash": d.content_hash,
+                    "groups": list(d.groups),
+                }
+                for d in docs
+            ]
+        )
+    else:
+        for d in docs:
+            click.echo(f"{d.id}  {d.media_type:<24} {','.join(d.groups):<16} {d.title}")
+
+
+@cli.command()
+@click.argument("doc_id")
+@store_options
+@handle_errors
+def delete(doc_id: str, as_json: bool, **options: Any) -> None:
+    """Erase a document and everything derived from it."""
+    with _open(options) as kg:
+        deleted = kg.delete(doc_id)
+    if as_json:
+        _echo_json({"id": doc_id, "deleted": deleted})
+    elif deleted:
+        click.echo(f"deleted {doc_id}")
+    else:
+        raise click.ClickException(f"no document {doc_id!r}")
+
+
+@cli.group()
+def acl() -> None:
+    """Manage documents' access groups."""
+
+
+@acl.command("set")
+@click.argument("doc_id")
+@click.argument("groups", callback=_split_groups)
+@store_options
+@handle_errors
+def acl_set(doc_id: str, groups: tuple[str, ...], as_json: bool, **options: Any) -> None:
+    """Replace a document's access groups; effective for the next query.
+
+    \b
+    kgrag acl set 3f2a9c... oncology,staff
+    """
+    with _open(options) as kg:
+        kg.set_groups(doc_id, groups)
+    if as_json:
+        _echo_json({"id": doc_id, "groups": list(groups)})
+    else:
+        click.echo(f"{doc_id}: {','.join(groups)}")
+
+
+def format_result(result: RetrievalResult) -> str:
+    """Render a result for a terminal: outcome, cited passages, the paths that reach them, the triples."""
+    lines: list[str] = []
+    if result.status == "insufficient_evidence":
+        lines.append(f"Insufficient evidence (confidence {result.confidence:.2f}): nothing relevant was found.")
+        return "\n".join(lines)
+    lines.append(f"Evidence (confidence {result.confidence:.2f}, {result.rounds} retrieval round(s))")
+    if result.linked_entities:
+        linked = ", ".join(f"{e.name} [{e.type}]" for e in result.linked_entities)
+        lines.append(f"Question entities: {linked}")
+    for rank, p in enumerate(result.passages, start=1):
+        lines.append("")
+        lines.append(f"[{rank}] {p.title}  score {p.score:.3f}")
+        lines.append(f"    {p.source}  chars {p.start}-{p.end}  doc {p.doc_id}  sha256 {p.content_hash[:12]}")
+        snippet = " ".join(p.text.split())
+        lines.append(textwrap.indent(textwrap.fill(textwrap.shorten(snippet, 400), 100), "    "))
+    if result.paths:
+        lines.append("")
+        lines.append("Paths:")
+        lines.extend(f"  {format_path(path)}" for path in result.paths)
+    if result.triples:
+        lines.append("")
+        lines.append("Triples:")
+        for t in result.triples:
+            lines.append(
+                f"  ({t.subject}) -[{t.predicate}]-> ({t.object})   {t.title}, chars {t.start}-{t.end}, "
+                f"{t.extractor} {t.extractor_version}"
+            )
+    return "\n".join(lines)
+
+
+def format_path(path: GraphPath) -> str:
+    """``A -[p]-> B <-[q]- C``: arrows follow each relation's own direction along the walk."""
+    text = path.entities[0]
+    for here, there, triple in zip(path.entities, path.entities[1:], path.triples, strict=False):
+        arrow = f" -[{triple.predicate}]-> " if triple.subject == here else f" <-[{triple.predicate}]- "
+        text += arrow + there
+    return text
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,80 @@
+"""Question analysis: which phrases might name entities or titles, and whether the question compares things."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Span
+
+WH_WORDS = {"who", "whom", "whose", "what", "which", "when", "where", "why", "how"}
+SKIP_POS = {"DET", "PRON", "PUNCT", "CCONJ", "ADP", "AUX", "PART", "SCONJ"}
+CONNECTORS = {"of", "the", "and", "de", "von", "van", "la", "le", "du", "del", "da", "&", "for", "in", "on"}
+COMPARISON = re.compile(
+    r"\b(or|both|same|either|neither|older|younger|earlier|later|first|last|longer|shorter|more|less|"
+    r"before|after|larger|smaller|higher|lower)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class QuestionAnalysis:
+    question: str
+    phrases: tuple[str, ...]  # candidate names, most specific (longest) first
+    lemmas: frozenset[str]  # content-word lemmas, for matching relation predicates
+    comparison: bool
+
+
+class QuestionAnalyzer:
+    """Reads a question with the same spaCy pipeline that read the documents (domain patterns included)."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.nlp = nlp
+
+    def run(self, question: str) -> QuestionAnalysis:
+        doc = self.nlp(question)
+        phrases: list[str] = [ent.text for ent in doc.ents]
+        phrases.extend(_strip(chunk) for chunk in doc.noun_chunks)
+        phrases.extend(_capitalised_runs(question))
+        phrases.extend(m.group(1) for m in re.finditer(r"[\"“']([^\"”']{2,80})[\"”']", question))
+        cleaned: dict[str, None] = {}
+        for phrase in phrases:
+            phrase = phrase.strip(" ?.,;:!'\"“”")
+            words = phrase.lower().split()
+            if phrase and not all(w in WH_WORDS or w in CONNECTORS for w in words):
+                cleaned.setdefault(phrase, None)
+        ordered = sorted(cleaned, key=lambda p: (-len(p.split()), p))
+        lemmas = frozenset(
+            t.lemma_.lower() for t in doc if t.pos_ not in SKIP_POS and not t.is_stop and t.lower_ not in WH_WORDS
+        )
+        has_two_names = len([e for e in doc.ents]) >= 2 or " or " in question.lower()
+        return QuestionAnalysis(question, tuple(ordered), lemmas, bool(COMPARISON.search(question)) and has_two_names)
+
+
+def _strip(chunk: Span) -> str:
+    tokens = [t for t in chunk if not (t.pos_ in ("DET", "PRON") or t.lower_ in WH_WORDS)]
+    return " ".join(t.text for t in tokens)
+
+
+def _capitalised_runs(question: str) -> list[str]:
+    """Runs of capitalised words ("The Lord of the Rings", "Nordlys Bio"), which the small NER often misses."""
+    words = re.findall(r"[\w'’.-]+", question)
+    runs: list[str] = []
+    current: list[str] = []
+    for i, word in enumerate(words):
+        capital = word[:1].isupper() and not (i == 0 and word.lower() in WH_WORDS)
+        if capital or (current and word.lower() in CONNECTORS):
+            current.append(word)
+            continue
+        runs.append(" ".join(current))
+        current = []
+    runs.append(" ".join(current))
+    result = []
+    for run in runs:
+        parts = run.split()
+        while parts and parts[-1].lower() in CONNECTORS:
+            parts.pop()
+        if parts and not (len(parts) == 1 and parts[0].lower() in WH_WORDS):
+            result.append(" ".join(parts))
+    return result

@@ -1,0 +1,62 @@
+"""Retrieval settings: one default for every corpus, each constant with the reason it has its value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    k: int = 5
+    # Candidates from each first-stage signal; the graph walk re-ranks their union, so recall matters more here.
+    dense_candidates: int = 50
+    lexical_candidates: int = 50
+    title_candidates: int = 5
+    # Entity linking: rapidfuzz score (0-100) at or above which a question phrase names an entity.
+    link_threshold: float = 88.0
+    link_candidates: int = 20
+    # Neighbourhood fetched for the walk: 2 hops reaches passages one bridge entity away from a seed passage.
+    hops: int = 2
+    max_entities: int = 1500
+    seed_chunks: int = 10
+    # Personalised PageRank: probability of continuing the walk (HippoRAG uses 0.5).
+    damping: float = 0.5
+    # Reciprocal-rank fusion: weight of each ranking, and the usual k=60 smoothing constant.
+    weight_graph: float = 1.0
+    weight_dense: float = 1.0
+    weight_lexical: float = 0.6
+    weight_title: float = 0.6
+    rrf_k: int = 60
+    # A second round seeds the walk with bridge entities found in the first round's top passages.
+    second_round: bool = True
+    bridge_passages: int = 3
+    bridge_entities: int = 6
+    # Below this confidence the outcome is "insufficient evidence" (calibrated on data/questions.json).
+    min_confidence: float = 0.35
+    max_paths: int = 5
+
+    def __post_init__(self) -> None:
+        positive = (
+            "k",
+            "dense_candidates",
+            "lexical_candidates",
+            "title_candidates",
+            "link_candidates",
+            "max_entities",
+            "seed_chunks",
+            "rrf_k",
+            "bridge_passages",
+            "bridge_entities",
+            "max_paths",
+        )
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise ValueError(f"RetrievalConfig.{name} must be at least 1, got {getattr(self, name)}")
+        if not 0 <= self.hops <= 4:
+            raise ValueError(f"RetrievalConfig.hops must be between 0 and 4, got {self.hops}")
+        if not 0 < self.damping < 1:
+            raise ValueError(f"RetrievalConfig.damping must be in (0, 1), got {self.damping}")
+        if not 0 <= self.min_confidence <= 1:
+            raise ValueError(f"RetrievalConfig.min_confidence must be in [0, 1], got {self.min_confidence}")
+        if not 0 < self.link_threshold <= 100:
+            raise ValueError(f"RetrievalConfig.link_threshold must be in (0, 100], got {self.link_threshold}")

@@ -1,0 +1,105 @@
+"""Evidence: the relation paths that connect question entities to returned passages, and the cited triples."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import pairwise
+
+import networkx as nx
+
+from kg.model import Document, Relation, Subgraph
+from retrieval.result import GraphPath, TripleEvidence
+
+MAX_PATH_LENGTH = 3
+MAX_TRIPLES = 20
+
+
+def triple_evidence(relation: Relation, subgraph: Subgraph, documents: Mapping[str, Document]) -> TripleEvidence:
+    p = relation.provenance
+    doc = documents[p.doc_id]
+    return TripleEvidence(
+        subject_id=relation.subject_id,
+        subject=subgraph.entities[relation.subject_id].name,
+        predicate=relation.predicate,
+        object_id=relation.object_id,
+        object=subgraph.entities[relation.object_id].name,
+        doc_id=p.doc_id,
+        title=doc.title,
+        content_hash=doc.content_hash,
+        chunk_id=p.chunk_id,
+        start=p.start,
+        end=p.end,
+        extractor=p.extractor,
+        extractor_version=p.extractor_version,
+        confidence=p.confidence,
+    )
+
+
+def relation_graph(subgraph: Subgraph, preferred_chunks: set[str]) -> nx.Graph:
+    """Entities joined by their best relation record; records read from returned passages cost less to walk."""
+    graph = nx.Graph()
+    for relation in subgraph.relations:
+        if relation.subject_id not in subgraph.entities or relation.object_id not in subgraph.entities:
+            continue
+        cost = (1.0 if relation.provenance.chunk_id in preferred_chunks else 2.0) - 0.1 * relation.provenance.confidence
+        a, b = relation.subject_id, relation.object_id
+        if not graph.has_edge(a, b) or graph[a][b]["cost"] > cost:
+            graph.add_edge(a, b, cost=cost, relation=relation)
+    return graph
+
+
+def find_paths(
+    subgraph: Subgraph,
+    sources: Sequence[str],
+    passages: Sequence[tuple[str, float]],
+    documents: Mapping[str, Document],
+    limit: int,
+) -> list[GraphPath]:
+    """For each passage (best first), the cheapest relation path from a question entity to an entity it mentions."""
+    chunk_ids = {chunk_id for chunk_id, _ in passages}
+    graph = relation_graph(subgraph, chunk_ids)
+    starts = [s for s in sources if s in graph]
+    if not starts:
+        return []
+    distances, routes = nx.multi_source_dijkstra(graph, starts, cutoff=MAX_PATH_LENGTH * 2.0, weight="cost")
+    mentioned: dict[str, list[str]] = {}
+    for mention in subgraph.mentions:
+        mentioned.setdefault(mention.chunk_id, []).append(mention.entity_id)
+    paths: list[GraphPath] = []
+    seen: set[tuple[str, ...]] = set()
+    for chunk_id, score in passages:
+        reachable = [e for e in mentioned.get(chunk_id, ()) if e in routes and len(routes[e]) > 1]
+        if not reachable:
+            continue
+        target = min(reachable, key=lambda e: (distances[e], e))
+        route = routes[target]
+        if len(route) - 1 > MAX_PATH_LENGTH or tuple(route) in seen:
+            continue
+        seen.add(tuple(route))
+        triples = tuple(triple_evidence(graph[a][b]["relation"], subgraph, documents) for a, b in pairwise(route))
+        names = tuple(subgraph.entities[e].name for e in route)
+        paths.append(GraphPath(names, triples, chunk_id, score))
+        if len(paths) >= limit:
+            break
+    return paths
+
+
+def passage_triples(
+    subgraph: Subgraph, chunk_ids: Iterable[str], question_entities: set[str], documents: Mapping[str, Document]
+) -> list[TripleEvidence]:
+    """Relations read from the returned passages, those touching the question's entities first."""
+    wanted = set(chunk_ids)
+    records = [
+        r
+        for r in subgraph.relations
+        if r.provenance.chunk_id in wanted and r.subject_id in subgraph.entities and r.object_id in subgraph.entities
+    ]
+    records.sort(
+        key=lambda r: (
+            -(r.subject_id in question_entities or r.object_id in question_entities),
+            -r.provenance.confidence,
+            r.provenance.doc_id,
+            r.provenance.start,
+        )
+    )
+    return [triple_evidence(r, subgraph, documents) for r in records[:MAX_TRIPLES]]

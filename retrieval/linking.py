@@ -1,0 +1,83 @@
+"""Entity linking: question phrases → graph entities, by exact, alias, fuzzy and embedding match."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from extraction.resolve import normalise
+from kg.embedding import Embedder
+from kg.model import Access, Entity
+from kg.store import GraphStore
+from retrieval.config import RetrievalConfig
+from retrieval.result import LinkedEntity
+
+# Names whose embeddings are this close are the same thing said differently ("the EMA" / "European Medicines
+# Agency" are not; "Nordlys Biotech" / "Nordlys Bio" are). High, because a wrong seed misleads the walk.
+EMBEDDING_THRESHOLD = 0.86
+PARTIAL_NAME_SCORE = 90.0
+
+
+def specificity(frequency: int, total_chunks: int) -> float:
+    """Inverse document frequency in [0, 1]: an entity in every passage says nothing about which one to read."""
+    if total_chunks <= 1:
+        return 1.0
+    return max(0.0, math.log((total_chunks + 1) / (frequency + 1))) / math.log(total_chunks + 1)
+
+
+class EntityLinker:
+    def __init__(self, store: GraphStore, embedder: Embedder, config: RetrievalConfig) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.config = config
+
+    def run(self, phrases: Sequence[str], access: Access) -> tuple[list[LinkedEntity], dict[str, Entity]]:
+        """The best entities for each phrase, and the entity records they came from."""
+        if not phrases:
+            return [], {}
+        candidates = self.store.entity_candidates(phrases, access, limit=self.config.link_candidates)
+        by_id = {e.id: e for e in candidates}
+        links: dict[tuple[str, str], LinkedEntity] = {}
+        unmatched: list[str] = []
+        for phrase in phrases:
+            key = normalise(phrase)
+            found = False
+            name_like = any(c.isupper() or c.isdigit() for c in phrase)
+            for entity in candidates:
+                score, how = _string_match(key, entity, name_like)
+                if score >= self.config.link_threshold:
+                    found = True
+                    links[(phrase, entity.id)] = LinkedEntity(phrase, entity.id, entity.name, entity.type, score, how)
+            if not found:
+                unmatched.append(phrase)
+        if unmatched and candidates:
+            names = [e.name for e in candidates]
+            vectors = self.embedder.encode([*unmatched, *names])
+            similarity = vectors[: len(unmatched)] @ vectors[len(unmatched) :].T
+            for row, phrase in enumerate(unmatched):
+                best = int(np.argmax(similarity[row]))
+                if similarity[row, best] >= EMBEDDING_THRESHOLD:
+                    entity = candidates[best]
+                    links[(phrase, entity.id)] = LinkedEntity(
+                        phrase, entity.id, entity.name, entity.type, float(similarity[row, best]) * 100, "embedding"
+                    )
+        ordered = sorted(links.values(), key=lambda link: (-link.score, link.entity_id, link.phrase))
+        return ordered, by_id
+
+
+def _string_match(key: str, entity: Entity, name_like: bool) -> tuple[float, str]:
+    if not key:
+        return 0.0, "fuzzy"
+    if key == normalise(entity.name):
+        return 100.0, "exact"
+    if any(key == normalise(alias) for alias in entity.aliases):
+        return 100.0, "alias"
+    forms = [normalise(entity.name), *(normalise(a) for a in entity.aliases)]
+    words = set(key.split())
+    # A distinctive part of a longer name ("Halvorsen" for "Halvorsen Therapeutics") names it, a little less surely.
+    if name_like and any(words < set(form.split()) for form in forms) and max(len(w) for w in words) >= 4:
+        return PARTIAL_NAME_SCORE, "fuzzy"
+    return max(fuzz.ratio(key, form) for form in forms), "fuzzy"

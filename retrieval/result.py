@@ -1,0 +1,85 @@
+"""What a query returns: cited passages, the triples and paths that reach them, and how sure kgrag is."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Status = Literal["answered", "insufficient_evidence"]
+
+
+@dataclass(frozen=True)
+class Passage:
+    chunk_id: str
+    doc_id: str
+    title: str
+    source: str
+    content_hash: str
+    start: int
+    end: int
+    text: str
+    score: float
+    signals: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TripleEvidence:
+    """One relation record with its provenance: the sentence span in a document version."""
+
+    subject_id: str
+    subject: str
+    predicate: str
+    object_id: str
+    object: str
+    doc_id: str
+    title: str
+    content_hash: str
+    chunk_id: str
+    start: int
+    end: int
+    extractor: str
+    extractor_version: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class GraphPath:
+    """How the question reaches a passage: ``entities[0]`` is a question entity, each triple one step."""
+
+    entities: tuple[str, ...]
+    triples: tuple[TripleEvidence, ...]
+    chunk_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class LinkedEntity:
+    phrase: str
+    entity_id: str
+    name: str
+    type: str
+    score: float
+    how: Literal["exact", "alias", "fuzzy", "embedding"]
+
+
+@dataclass(frozen=True)
+class RetrievalResult:
+    question: str
+    status: Status
+    confidence: float
+    passages: tuple[Passage, ...] = ()
+    triples: tuple[TripleEvidence, ...] = ()
+    paths: tuple[GraphPath, ...] = ()
+    linked_entities: tuple[LinkedEntity, ...] = ()
+    rounds: int = 1
+    timings_ms: Mapping[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["confidence"] = round(self.confidence, 4)
+        for passage in data["passages"]:
+            passage["score"] = round(passage["score"], 6)
+            passage["signals"] = {k: round(v, 6) for k, v in passage["signals"].items()}
+        data["timings_ms"] = {k: round(v, 2) for k, v in self.timings_ms.items()}
+        return data

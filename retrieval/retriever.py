@@ -1,0 +1,294 @@
+"""The hybrid retriever: entity linking, a graph walk, dense and lexical search, fused; a second round from
+bridge entities when the first is unsure; an explicit "insufficient evidence" when nothing relevant is found.
+
+Only the store protocol is used, with the caller's ``Access`` on every read, so both backends answer alike and
+nothing the caller may not see can shape the result.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+
+import numpy as np
+from spacy.language import Language
+
+from kg.embedding import Embedder
+from kg.model import Access, Document, Subgraph
+from kg.store import GraphStore
+from retrieval.analysis import QuestionAnalysis, QuestionAnalyzer
+from retrieval.config import RetrievalConfig
+from retrieval.evidence import find_paths, passage_triples
+from retrieval.fusion import reciprocal_rank_fusion
+from retrieval.linking import EntityLinker, specificity
+from retrieval.result import LinkedEntity, Passage, RetrievalResult
+from retrieval.walk import build_graph, personalised_pagerank
+
+# Dense cosine below which a passage is unrelated to the question, and above which it is clearly on topic, for
+# the sentence-transformers models kgrag ships with (calibrated on data/questions.json).
+DENSE_FLOOR = 0.2
+DENSE_CEILING = 0.6
+# A first round this sure of itself is not repeated.
+CONFIDENT = 0.8
+
+
+@dataclass(frozen=True)
+class _Signals:
+    dense: Mapping[str, float]
+    lexical: Mapping[str, float]
+    title: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class _Round:
+    fused: dict[str, float]
+    graph: Mapping[str, float]
+    entity_scores: Mapping[str, float]
+    subgraph: Subgraph
+
+
+class HybridRetriever:
+    def __init__(
+        self, store: GraphStore, embedder: Embedder, nlp: Language, config: RetrievalConfig | None = None
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.config = config or RetrievalConfig()
+        self.analyzer = QuestionAnalyzer(nlp)
+        self.linker = EntityLinker(store, embedder, self.config)
+
+    def retrieve(self, question: str, access: Access, k: int | None = None) -> RetrievalResult:
+        k = self.config.k if k is None else k
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        if not question.strip():
+            raise ValueError("the question is empty")
+        cfg = self.config
+        timings: dict[str, float] = {}
+        with _timed(timings, "analysis"):
+            analysis = self.analyzer.run(question)
+            vector = self.embedder.encode([question])[0]
+        with _timed(timings, "search"):
+            dense = {h.chunk_id: h.score for h in self.store.vector_search(vector, cfg.dense_candidates, access)}
+            lexical = {h.chunk_id: h.score for h in self.store.lexical_search(question, cfg.lexical_candidates, access)}
+            title = self._title_hits(analysis.phrases, access)
+        with _timed(timings, "linking"):
+            links, _ = self.linker.run(analysis.phrases, access)
+            total = max(self.store.stats().chunks, 1)
+            seeds = self._entity_seeds(links, access, total)
+        signals = _Signals(dense, lexical, title)
+        with _timed(timings, "walk"):
+            first = self._round(seeds, signals, analysis, access, total)
+        confidence = self._confidence(dense, links, seeds)
+        final, rounds = first, 1
+        if cfg.second_round and confidence < CONFIDENT and first.fused:
+            with _timed(timings, "second_round"):
+                final, seeds, signals = self._second_round(first, seeds, signals, analysis, access, total)
+            rounds = 2
+        if confidence < cfg.min_confidence or not final.fused:
+            return RetrievalResult(
+                question,
+                "insufficient_evidence",
+                confidence,
+                linked_entities=tuple(links),
+                rounds=rounds,
+                timings_ms=timings,
+            )
+        with _timed(timings, "evidence"):
+            result = self._result(question, final, signals, links, seeds, analysis, access, k, confidence, rounds)
+        return replace(result, timings_ms=timings)
+
+    # -- signals --------------------------------------------------------------------------------------------
+
+    def _title_hits(self, phrases: tuple[str, ...] | list[str], access: Access) -> dict[str, float]:
+        """Passages whose document title matches a question phrase well (linking phrases to titles)."""
+        hits: dict[str, float] = {}
+        for phrase in phrases:
+            for rank, hit in enumerate(
+                self.store.lexical_search(phrase, self.config.title_candidates, access, "title")
+            ):
+                score = 1.0 / (rank + 1) * len(phrase.split())
+                hits[hit.chunk_id] = max(hits.get(hit.chunk_id, 0.0), score)
+        return hits
+
+    def _entity_seeds(self, links: list[LinkedEntity], access: Access, total: int) -> dict[str, float]:
+        entities = {e.id: e for e in self.store.entities([link.entity_id for link in links], access)}
+        seeds: dict[str, float] = {}
+        for link in links:
+            entity = entities.get(link.entity_id)
+            if entity is not None:
+                weight = link.score / 100.0 * max(specificity(entity.frequency, total), 0.05)
+                seeds[link.entity_id] = max(seeds.get(link.entity_id, 0.0), weight)
+        return seeds
+
+    def _round(
+        self,
+        seeds: Mapping[str, float],
+        signals: _Signals,
+        analysis: QuestionAnalysis,
+        access: Access,
+        total: int,
+    ) -> _Round:
+        cfg = self.config
+        chunk_seeds = _top(signals.dense, cfg.seed_chunks)
+        top_dense = max(chunk_seeds.values(), default=1.0) or 1.0
+        chunk_weights = {c: 0.3 * max(s, 0.0) / top_dense for c, s in chunk_seeds.items()}
+        for c, s in _top(signals.title, cfg.seed_chunks).items():
+            chunk_weights[c] = chunk_weights.get(c, 0.0) + 0.5 * s / max(signals.title.values())
+        subgraph = self.store.expand(list(seeds), list(chunk_weights), cfg.hops, access, cfg.max_entities)
+        graph = build_graph(subgraph, analysis.lemmas, total)
+        walk = personalised_pagerank(graph, seeds, chunk_weights, cfg.damping)
+        rankings = {"graph": walk.chunks, "dense": signals.dense, "lexical": signals.lexical, "title": signals.title}
+        weights = {
+            "graph": cfg.weight_graph,
+            "dense": cfg.weight_dense,
+            "lexical": cfg.weight_lexical,
+            "title": cfg.weight_title,
+        }
+        fused = reciprocal_rank_fusion(rankings, weights, cfg.rrf_k)
+        return _Round(fused, walk.chunks, walk.entities, subgraph)
+
+    def _second_round(
+        self,
+        first: _Round,
+        seeds: dict[str, float],
+        signals: _Signals,
+        analysis: QuestionAnalysis,
+        access: Access,
+        total: int,
+    ) -> tuple[_Round, dict[str, float], _Signals]:
+        """Seed the walk again with the bridge entities of the best passages, and look up their titles."""
+        cfg = self.config
+        top_chunks = set(_top(first.fused, cfg.bridge_passages))
+        in_top = {m.entity_id for m in first.subgraph.mentions if m.chunk_id in top_chunks}
+        bridges = sorted(
+            (e for e in in_top - set(seeds) if specificity(first.subgraph.entities[e].frequency, total) > 0.3),
+            key=lambda e: (-first.entity_scores.get(e, 0.0), e),
+        )[: cfg.bridge_entities]
+        if not bridges:
+            return first, seeds, signals
+        top_seed = max(seeds.values(), default=1.0)
+        widened = dict(seeds)
+        for entity_id in bridges:
+            entity = first.subgraph.entities[entity_id]
+            widened[entity_id] = 0.5 * top_seed * max(specificity(entity.frequency, total), 0.05)
+        names = [first.subgraph.entities[e].name for e in bridges]
+        title = dict(signals.title)
+        for chunk_id, score in self._title_hits(names, access).items():
+            title[chunk_id] = max(title.get(chunk_id, 0.0), 0.5 * score)
+        widened_signals = _Signals(signals.dense, signals.lexical, title)
+        return self._round(widened, widened_signals, analysis, access, total), widened, widened_signals
+
+    def _confidence(self, dense: Mapping[str, float], links: list[LinkedEntity], seeds: Mapping[str, float]) -> float:
+        """How sure kgrag is that the corpus speaks to the question: topical similarity or a specific entity."""
+        best_dense = max(dense.values(), default=0.0)
+        topical = float(np.clip((best_dense - DENSE_FLOOR) / (DENSE_CEILING - DENSE_FLOOR), 0.0, 1.0))
+        strongest_link = max(seeds.values(), default=0.0)
+        return 1.0 - (1.0 - topical) * (1.0 - 0.9 * min(strongest_link, 1.0))
+
+    # -- result ---------------------------------------------------------------------------------------------
+
+    def _result(
+        self,
+        question: str,
+        final: _Round,
+        signals: _Signals,
+        links: list[LinkedEntity],
+        seeds: Mapping[str, float],
+        analysis: QuestionAnalysis,
+        access: Access,
+        k: int,
+        confidence: float,
+        rounds: int,
+    ) -> RetrievalResult:
+        ranked = sorted(final.fused.items(), key=lambda item: (-item[1], item[0]))
+        if analysis.comparison:
+            ranked = self._cover_compared(ranked, links, final.subgraph)
+        chunks = self.store.chunks([c for c, _ in ranked[: k * 2]], access)
+        chunks = chunks[:k]
+        scores = dict(ranked)
+        doc_ids = {c.doc_id for c in chunks} | {r.provenance.doc_id for r in final.subgraph.relations}
+        documents: dict[str, Document] = {}
+        for doc_id in sorted(doc_ids):
+            doc = self.store.get_document(doc_id, access)
+            if doc is not None:
+                documents[doc_id] = doc
+        passages = tuple(
+            Passage(
+                chunk_id=c.id,
+                doc_id=c.doc_id,
+                title=documents[c.doc_id].title,
+                source=documents[c.doc_id].source,
+                content_hash=documents[c.doc_id].content_hash,
+                start=c.start,
+                end=c.end,
+                text=c.text,
+                score=scores[c.id],
+                signals={
+                    name: float(values[c.id])
+                    for name, values in (
+                        ("graph", final.graph),
+                        ("dense", signals.dense),
+                        ("lexical", signals.lexical),
+                        ("title", signals.title),
+                    )
+                    if c.id in values
+                },
+            )
+            for c in chunks
+            if c.doc_id in documents
+        )
+        visible = Subgraph(
+            final.subgraph.entities,
+            tuple(r for r in final.subgraph.relations if r.provenance.doc_id in documents),
+            final.subgraph.mentions,
+        )
+        question_entities = [link.entity_id for link in links if link.entity_id in seeds]
+        paths = find_paths(
+            visible, question_entities, [(p.chunk_id, p.score) for p in passages], documents, self.config.max_paths
+        )
+        triples = passage_triples(visible, [p.chunk_id for p in passages], set(question_entities), documents)
+        return RetrievalResult(
+            question=question,
+            status="answered",
+            confidence=confidence,
+            passages=passages,
+            triples=tuple(triples),
+            paths=tuple(paths),
+            linked_entities=tuple(links),
+            rounds=rounds,
+        )
+
+    @staticmethod
+    def _cover_compared(
+        ranked: list[tuple[str, float]], links: list[LinkedEntity], subgraph: Subgraph
+    ) -> list[tuple[str, float]]:
+        """For "which of X and Y" questions, put the best passage about each compared entity first."""
+        mentioning: dict[str, set[str]] = {}
+        for m in subgraph.mentions:
+            mentioning.setdefault(m.entity_id, set()).add(m.chunk_id)
+        firsts: list[str] = []
+        for link in links:
+            best = next((c for c, _ in ranked if c in mentioning.get(link.entity_id, ())), None)
+            if best is not None and best not in firsts:
+                firsts.append(best)
+        if len(firsts) < 2:
+            return ranked
+        score = dict(ranked)
+        front = [(c, score[c]) for c in firsts[:2]]
+        return front + [(c, s) for c, s in ranked if c not in firsts[:2]]
+
+
+def _top(scores: Mapping[str, float], n: int) -> dict[str, float]:
+    return dict(sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:n])
+
+
+@contextmanager
+def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[name] = timings.get(name, 0.0) + (time.perf_counter() - started) * 1000

@@ -1,0 +1,77 @@
+"""End to end on the project's own data/: ingest the sample corpus, answer its questions through the API."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kg.api import KnowledgeGraph
+from kg.config import Settings
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+QUESTIONS = json.loads((DATA / "questions.json").read_text(encoding="utf-8"))
+ANSWERABLE = [q for q in QUESTIONS if q["supporting"]]
+UNANSWERABLE = [q for q in QUESTIONS if not q["supporting"]]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def graph(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeGraph:
+    store = tmp_path_factory.mktemp("e2e") / "graph.db"
+    kg = KnowledgeGraph.open(store, Settings(domain=str(DATA / "domain" / "pharma.json")))
+    report = kg.ingest([DATA / "corpus"])
+    assert report.failed == (), report.failed
+    yield kg
+    kg.close()
+
+
+def _source_of(path: str) -> str:
+    return str((DATA / path).resolve())
+
+
+def test_sample_corpus_is_large_enough() -> None:
+    formats = {p.suffix for p in (DATA / "corpus").rglob("*") if p.is_file()}
+    assert len([p for p in (DATA / "corpus").rglob("*") if p.is_file()]) >= 30
+    assert len(formats & {".txt", ".md", ".html", ".pdf", ".docx", ".csv", ".json", ".jsonl"}) >= 5
+    assert len(ANSWERABLE) >= 20
+    assert UNANSWERABLE
+
+
+def test_reingesting_unchanged_corpus_changes_nothing(graph: KnowledgeGraph) -> None:
+    before = graph.stats()
+    report = graph.ingest([DATA / "corpus"])
+    assert report.ingested == 0
+    assert report.unchanged == before.documents
+    assert graph.stats() == before
+
+
+@pytest.mark.parametrize("question", ANSWERABLE, ids=[q["id"] for q in ANSWERABLE])
+def test_supporting_documents_in_top_5_with_a_path(graph: KnowledgeGraph, question: dict) -> None:
+    result = graph.query(question["question"], k=5)
+    assert result.status == "answered"
+    sources = [p.source for p in result.passages]
+    for path in question["supporting"]:
+        assert _source_of(path) in sources, f"{path} not in top 5: {sources}"
+    if len(question["supporting"]) > 1:
+        assert result.paths, "a multi-hop answer must show the path that connects its documents"
+
+
+@pytest.mark.parametrize("question", UNANSWERABLE, ids=[q["id"] for q in UNANSWERABLE])
+def test_unanswerable_question_gets_insufficient_evidence(graph: KnowledgeGraph, question: dict) -> None:
+    result = graph.query(question["question"], k=5)
+    assert result.status == "insufficient_evidence"
+    assert result.passages == ()
+
+
+def test_every_passage_cites_a_checkable_span(graph: KnowledgeGraph) -> None:
+    result = graph.query(ANSWERABLE[0]["question"], k=5)
+    for p in result.passages:
+        doc = graph.document(p.doc_id)
+        assert doc.text[p.start : p.end] == p.text
+        assert doc.content_hash == p.content_hash
+    for t in result.triples:
+        doc = graph.document(t.doc_id)
+        assert 0 <= t.start < t.end <= len(doc.text)
