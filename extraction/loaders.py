@@ -80,7 +80,9 @@ def load_file(path: Path) -> LoadedDocument:
     text = parsed.text.rstrip() if parsed.facts else _normalise(parsed.text)
     if not text.strip():
         raise LoadError(path, "no text found")
-    title = (parsed.title or "").strip() or _title_from(text, path.stem)
+    # A table or a set of records has no first line that names it; its file name does.
+    fallback = _title_from("", path.stem) if parsed.facts else _title_from(text, path.stem)
+    title = (parsed.title or "").strip() or fallback
     return LoadedDocument(
         source=str(path.resolve()),
         title=title,

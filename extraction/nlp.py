@@ -7,6 +7,7 @@ entity mentions and normalises predicates through the domain pack.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -41,6 +42,7 @@ DEFAULT_ENTITY_LABELS = frozenset(
     }
 )
 _LEADING = ("the ", "The ")
+_LONE_NEWLINE = re.compile(r"(?<!\n)\n(?!\n)")
 _TRAILING = ("'s", "’s", "'", "’")
 
 
@@ -68,6 +70,12 @@ class Extraction:
     sentences: tuple[tuple[int, int], ...]
     mentions: tuple[RawMention, ...]
     triples: tuple[RawTriple, ...]
+
+
+def unwrap(text: str) -> str:
+    """The text with each lone line break as a space: same length, so offsets hold, but a name or sentence
+    wrapped across lines (PDFs, hard-wrapped text files) reads as one; blank lines still end paragraphs."""
+    return _LONE_NEWLINE.sub(" ", text)
 
 
 @Language.component("kgrag_paragraphs")
@@ -115,7 +123,7 @@ class Extractor:
         return nlp
 
     def extract(self, texts: Sequence[str], batch_size: int = 32) -> list[Extraction]:
-        return [self._read(doc) for doc in self.nlp.pipe(texts, batch_size=batch_size)]
+        return [self._read(doc) for doc in self.nlp.pipe(map(unwrap, texts), batch_size=batch_size)]
 
     def mentions(self, doc: Doc) -> list[tuple[Span, RawMention]]:
         """Entity mentions with articles and possessives trimmed off their spans."""

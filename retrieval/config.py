@@ -34,6 +34,8 @@ class RetrievalConfig:
     # Below this confidence the outcome is "insufficient evidence" (calibrated on data/questions.json).
     min_confidence: float = 0.35
     max_paths: int = 5
+    # Breadth of evidence: a document's further passages come after every other document's best one.
+    passages_per_document: int = 1
 
     def __post_init__(self) -> None:
         positive = (

@@ -80,4 +80,10 @@ def _string_match(key: str, entity: Entity, name_like: bool) -> tuple[float, str
     # A distinctive part of a longer name ("Halvorsen" for "Halvorsen Therapeutics") names it, a little less surely.
     if name_like and any(words < set(form.split()) for form in forms) and max(len(w) for w in words) >= 4:
         return PARTIAL_NAME_SCORE, "fuzzy"
-    return max(fuzz.ratio(key, form) for form in forms), "fuzzy"
+    best = max(forms, key=lambda form: fuzz.ratio(key, form))
+    # Spelling variants differ inside long words ("Okafer"); short tokens that differ ("II"/"III", "A"/"B") are
+    # different things.
+    differing = set(key.split()) ^ set(best.split())
+    if any(len(word) < 5 or any(ch.isdigit() for ch in word) for word in differing):
+        return 0.0, "fuzzy"
+    return fuzz.ratio(key, best), "fuzzy"

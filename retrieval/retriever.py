@@ -16,7 +16,7 @@ import numpy as np
 from spacy.language import Language
 
 from kg.embedding import Embedder
-from kg.model import Access, Document, Subgraph
+from kg.model import Access, Chunk, Document, Subgraph
 from kg.store import GraphStore
 from retrieval.analysis import QuestionAnalysis, QuestionAnalyzer
 from retrieval.config import RetrievalConfig
@@ -31,7 +31,9 @@ from retrieval.walk import build_graph, personalised_pagerank
 DENSE_FLOOR = 0.2
 DENSE_CEILING = 0.6
 # A first round this sure of itself is not repeated.
-CONFIDENT = 0.8
+CONFIDENT = 1.01
+# Values rather than things: a date or an amount in a question says little about whether the corpus covers it.
+LITERAL_TYPES = frozenset({"DATE", "TIME", "MONEY", "CARDINAL", "ORDINAL", "PERCENT", "QUANTITY"})
 
 
 @dataclass(frozen=True)
@@ -163,9 +165,20 @@ class HybridRetriever:
         cfg = self.config
         top_chunks = set(_top(first.fused, cfg.bridge_passages))
         in_top = {m.entity_id for m in first.subgraph.mentions if m.chunk_id in top_chunks}
+        # A bridge the question asks about is one related, by a predicate the question uses, to something in the
+        # best passages ("the principal investigator of ...").
+        asked: set[str] = set()
+        for r in first.subgraph.relations:
+            if r.provenance.chunk_id in top_chunks and set(r.predicate.split("_")) & analysis.lemmas:
+                asked.update((r.subject_id, r.object_id))
+        candidates = [
+            e
+            for e in in_top - set(seeds)
+            if first.subgraph.entities[e].type not in LITERAL_TYPES
+            and specificity(first.subgraph.entities[e].frequency, total) > 0.3
+        ]
         bridges = sorted(
-            (e for e in in_top - set(seeds) if specificity(first.subgraph.entities[e].frequency, total) > 0.3),
-            key=lambda e: (-first.entity_scores.get(e, 0.0), e),
+            candidates, key=lambda e: (-first.entity_scores.get(e, 0.0) * (3.0 if e in asked else 1.0), e)
         )[: cfg.bridge_entities]
         if not bridges:
             return first, seeds, signals
@@ -185,7 +198,9 @@ class HybridRetriever:
         """How sure kgrag is that the corpus speaks to the question: topical similarity or a specific entity."""
         best_dense = max(dense.values(), default=0.0)
         topical = float(np.clip((best_dense - DENSE_FLOOR) / (DENSE_CEILING - DENSE_FLOOR), 0.0, 1.0))
-        strongest_link = max(seeds.values(), default=0.0)
+        strongest_link = max(
+            (seeds.get(link.entity_id, 0.0) for link in links if link.type not in LITERAL_TYPES), default=0.0
+        )
         return 1.0 - (1.0 - topical) * (1.0 - 0.9 * min(strongest_link, 1.0))
 
     # -- result ---------------------------------------------------------------------------------------------
@@ -206,8 +221,8 @@ class HybridRetriever:
         ranked = sorted(final.fused.items(), key=lambda item: (-item[1], item[0]))
         if analysis.comparison:
             ranked = self._cover_compared(ranked, links, final.subgraph)
-        chunks = self.store.chunks([c for c, _ in ranked[: k * 2]], access)
-        chunks = chunks[:k]
+        candidates = self.store.chunks([c for c, _ in ranked[: k * 4]], access)
+        chunks = _diversify(candidates, k, self.config.passages_per_document)
         scores = dict(ranked)
         doc_ids = {c.doc_id for c in chunks} | {r.provenance.doc_id for r in final.subgraph.relations}
         documents: dict[str, Document] = {}
@@ -279,6 +294,17 @@ class HybridRetriever:
         score = dict(ranked)
         front = [(c, score[c]) for c in firsts[:2]]
         return front + [(c, s) for c, s in ranked if c not in firsts[:2]]
+
+
+def _diversify(chunks: list[Chunk], k: int, per_document: int) -> list[Chunk]:
+    """The best ``k`` chunks, taking at most ``per_document`` from a document before every document had its turn."""
+    counts: dict[str, int] = {}
+    first: list[Chunk] = []
+    rest: list[Chunk] = []
+    for chunk in chunks:
+        counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
+        (first if counts[chunk.doc_id] <= per_document else rest).append(chunk)
+    return (first + rest)[:k]
 
 
 def _top(scores: Mapping[str, float], n: int) -> dict[str, float]:
