@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 STRUCTURED_EXTRACTOR = "kgrag.structured"
 STRUCTURED_VERSION = "1"
 STRUCTURED_LABEL = "UNKNOWN"
+MAX_TITLE_WORDS = 6
 
 
 @dataclass(frozen=True)
@@ -297,7 +298,7 @@ class IngestionPipeline:
         for fact in loaded.facts:
             fact_mentions.append(RawMention(fact.subject, STRUCTURED_LABEL, fact.subject_start, fact.subject_end))
             fact_mentions.append(RawMention(fact.object, STRUCTURED_LABEL, fact.object_start, fact.object_end))
-        raw_mentions = list(extraction.mentions) + fact_mentions
+        raw_mentions = list(extraction.mentions) + fact_mentions + _title_mention(doc, extraction.mentions)
         resolved = resolver.resolve(doc.id, raw_mentions)
 
         entities: dict[str, Entity] = {}
@@ -350,6 +351,19 @@ class _ChunkLocator:
             return None
         chunk = self._chunks[i]
         return chunk if offset < chunk.end else None
+
+
+def _title_mention(doc: Document, mentions: Sequence[RawMention]) -> list[RawMention]:
+    """A short title names what its document is about ("Pál Gábor", "Veltrazumab"): as a mention, it links the
+    document to every other document that mentions the same name, which is how a bridge entity finds its page."""
+    title = doc.title.strip()
+    words = title.split()
+    if not words or len(words) > MAX_TITLE_WORDS or any(c in title for c in ":;,!?"):
+        return []
+    start = doc.text.find(title)
+    if start < 0 or any(m.start == start and m.end == start + len(title) for m in mentions):
+        return []
+    return [RawMention(title, STRUCTURED_LABEL, start, start + len(title))]
 
 
 def _embedding_text(title: str, text: str) -> str:

@@ -1,0 +1,340 @@
+"""The store contract as tests: every backend's test class subclasses ``StoreContract`` and provides a ``store``
+fixture (a fresh, empty store per test) whose embeddings have ``DIM`` dimensions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kg.errors import NotFoundError, StoreError
+from kg.model import (
+    Access,
+    Chunk,
+    Document,
+    DocumentGraph,
+    Entity,
+    Mention,
+    Provenance,
+    Relation,
+    StoreStats,
+    stable_id,
+)
+from kg.store import GraphStore
+
+ALL = Access.unrestricted()
+PUBLIC = Access.of(["public"])
+BOARD = Access.of(["board"])
+NOBODY = Access.of(["nobody"])
+
+HOSTILE = [
+    '"unterminated',
+    "NEAR(a b) OR * AND NOT",
+    "') DETACH DELETE n //",
+    "`backtick` {brace} [bracket] (paren)",
+    "title: text: col:umn ^boost~2 \\escape",
+    "MATCH (n) RETURN n; DROP TABLE documents; --",
+]
+
+
+def vector(dim: int, seed: int) -> np.ndarray:
+    v = np.random.default_rng(seed).standard_normal(dim).astype(np.float32)
+    return v / np.linalg.norm(v)
+
+
+def make_graph(
+    doc_id: str,
+    sentences: list[str],
+    entities: dict[str, tuple[str, list[str]]],
+    relations: list[tuple[str, str, str, int]] = (),
+    *,
+    dim: int,
+    groups: tuple[str, ...] = ("public",),
+    title: str | None = None,
+    content_hash: str = "v1",
+    seed: int = 0,
+) -> DocumentGraph:
+    """One chunk per sentence; ``entities`` maps an entity name to (type, surface forms found in the text);
+    ``relations`` are (subject name, predicate, object name, sentence index)."""
+    text = " ".join(sentences)
+    doc = Document(doc_id, f"file:///{doc_id}.txt", title or f"Title of {doc_id}", "text/plain", content_hash, text,
+                   groups, {"pages": 1, "author": "test"})
+    chunks, offset = [], 0
+    for i, sentence in enumerate(sentences):
+        chunks.append(Chunk(stable_id(doc_id, content_hash, str(i)), doc_id, i, offset, offset + len(sentence), sentence))
+        offset += len(sentence) + 1
+    ids = {name: stable_id("entity", name) for name in entities}
+    mentions = []
+    for name, (_, forms) in entities.items():
+        for chunk in chunks:
+            for form in forms:
+                at = chunk.text.find(form)
+                if at >= 0:
+                    start = chunk.start + at
+                    mentions.append(Mention(ids[name], doc_id, chunk.id, start, start + len(form), form))
+    seen_forms = {m.entity_id: [] for m in mentions}
+    for m in mentions:
+        if m.text not in seen_forms[m.entity_id]:
+            seen_forms[m.entity_id].append(m.text)
+    entity_records = tuple(
+        Entity(ids[name], name, kind, tuple(seen_forms.get(ids[name], ()))) for name, (kind, _) in entities.items()
+    )
+    relation_records = tuple(
+        Relation(ids[s], p, ids[o], Provenance(doc_id, chunks[i].id, chunks[i].start, chunks[i].end, "test", "1", 0.9))
+        for s, p, o, i in relations
+    )
+    embeddings = np.stack([vector(dim, seed * 100 + i) for i in range(len(chunks))])
+    return DocumentGraph(doc, tuple(chunks), embeddings, entity_records, tuple(mentions), relation_records)
+
+
+def entity_id(name: str) -> str:
+    return stable_id("entity", name)
+
+
+class StoreContract:
+    DIM = 8
+
+    # -- fixtures shared by the tests ---------------------------------------------------------------------------
+
+    def acquisition(self, **kwargs: object) -> DocumentGraph:
+        return make_graph(
+            "press",
+            ["Halvorsen Therapeutics acquired Nordlys Bio in 2019.", "Nordlys Bio developed Veltrazumab."],
+            {
+                "Halvorsen Therapeutics": ("ORG", ["Halvorsen Therapeutics"]),
+                "Nordlys Bio": ("ORG", ["Nordlys Bio"]),
+                "Veltrazumab": ("DRUG", ["Veltrazumab"]),
+            },
+            [("Halvorsen Therapeutics", "acquire", "Nordlys Bio", 0), ("Nordlys Bio", "develop", "Veltrazumab", 1)],
+            dim=self.DIM,
+            title="Halvorsen buys Nordlys",
+            **kwargs,
+        )
+
+    def memo(self, **kwargs: object) -> DocumentGraph:
+        """A board-only document sharing an entity with the public one, with a relation known only here."""
+        return make_graph(
+            "memo",
+            ["Halvorsen plans to acquire Vesper Neurosciences.", "Vesper Neurosciences developed Nevoxil."],
+            {
+                "Halvorsen Therapeutics": ("ORG", ["Halvorsen"]),
+                "Vesper Neurosciences": ("ORG", ["Vesper Neurosciences"]),
+                "Nevoxil": ("DRUG", ["Nevoxil"]),
+            },
+            [("Halvorsen Therapeutics", "plan_acquire", "Vesper Neurosciences", 0),
+             ("Vesper Neurosciences", "develop", "Nevoxil", 1)],
+            dim=self.DIM,
+            groups=("board",),
+            title="Project Aurora",
+            seed=7,
+            **kwargs,
+        )
+
+    # -- writes -------------------------------------------------------------------------------------------------
+
+    def test_satisfies_protocol(self, store: GraphStore) -> None:
+        assert isinstance(store, GraphStore)
+
+    def test_round_trip(self, store: GraphStore) -> None:
+        graph = self.acquisition()
+        store.write_document(graph)
+        back = store.document_graph("press")
+        assert back is not None
+        assert back.document == graph.document
+        assert back.chunks == graph.chunks
+        np.testing.assert_allclose(back.embeddings, graph.embeddings, rtol=1e-6)
+        assert sorted(back.mentions, key=lambda m: m.start) == sorted(graph.mentions, key=lambda m: m.start)
+        assert sorted(back.relations, key=lambda r: r.key) == sorted(graph.relations, key=lambda r: r.key)
+        assert {(e.id, e.name, e.type, e.aliases) for e in back.entities} == {
+            (e.id, e.name, e.type, e.aliases) for e in graph.entities
+        }
+
+    def test_missing_document(self, store: GraphStore) -> None:
+        assert store.document_graph("nope") is None
+        assert store.get_document("nope", ALL) is None
+        assert store.document_version("nope") is None
+        assert store.delete_document("nope") is False
+
+    def test_rewrite_is_idempotent(self, store: GraphStore) -> None:
+        store.write_document(self.acquisition())
+        first = store.stats()
+        store.write_document(self.acquisition())
+        assert store.stats() == first == StoreStats(documents=1, chunks=2, entities=3, mentions=4, relations=2)
+
+    def test_new_version_replaces_old(self, store: GraphStore) -> None:
+        store.write_document(self.acquisition())
+        store.write_document(self.memo())
+        changed = make_graph(
+            "press",
+            ["Halvorsen Therapeutics sold Nordlys Bio."],
+            {"Halvorsen Therapeutics": ("ORG", ["Halvorsen Therapeutics"]), "Nordlys Bio": ("ORG", ["Nordlys Bio"])},
+            [("Halvorsen Therapeutics", "sell", "Nordlys Bio", 0)],
+            dim=self.DIM,
+            content_hash="v2",
+        )
+        store.write_document(changed)
+        assert store.document_version("press") == "v2"
+        back = store.document_graph("press")
+        assert back is not None and [c.text for c in back.chunks] == ["Halvorsen Therapeutics sold Nordlys Bio."]
+        assert [r.predicate for r in back.relations] == ["sell"]
+        ids = {e.id for e in store.entities([entity_id(n) for n in ("Veltrazumab", "Nordlys Bio")], ALL)}
+        assert ids == {entity_id("Nordlys Bio")}, "an entity left without evidence is removed"
+        assert store.stats().documents == 2
+
+    def test_existing_entity_keeps_stored_name_and_type(self, store: GraphStore) -> None:
+        store.write_document(self.acquisition())
+        store.write_document(self.memo())
+        [entity] = store.entities([entity_id("Halvorsen Therapeutics")], ALL)
+        assert (entity.name, entity.type) == ("Halvorsen Therapeutics", "ORG")
+
+    def test_invalid_graph_changes_nothing(self, store: GraphStore) -> None:
+        store.write_document(self.acquisition())
+        before = store.stats()
+        good = self.acquisition(content_hash="v2")
+        bad_mention = Mention("unknown-entity", "press", good.chunks[0].id, 0, 5, "Halvo")
+        bad = DocumentGraph(good.document, good.chunks, good.embeddings, good.entities,
+                            (*good.mentions, bad_mention), good.relations)
+        with pytest.raises(StoreError):
+            store.write_document(bad)
+        assert store.stats() == before
+        assert store.document_version("press") == "v1"
+
+    def test_embedding_shape_is_checked(self, store: GraphStore) -> None:
+        good = self.acquisition()
+        bad = DocumentGraph(good.document, good.chunks, good.embeddings[:1], good.entities, good.mentions,
+                            good.relations)
+        with pytest.raises(StoreError):
+            store.write_document(bad)
+        assert store.stats().documents == 0
+
+    def test_delete_removes_everything_derived(self, store: GraphStore) -> None:
+        store.write_document(self.acquisition())
+        store.write_document(self.memo())
+        assert store.delete_document("memo") is True
+        assert store.stats() == StoreStats(documents=1, chunks=2, entities=3, mentions=4, relations=2)
+        assert store.entities([entity_id("Nevoxil"), entity_id("Vesper Neurosciences")], ALL) == []
+        [halvorsen] = store.entities([entity_id("Halvorsen Therapeutics")], ALL)
+        assert halvorsen.aliases == ("Halvorsen Therapeutics",)
+        assert store.lexical_search("Vesper Nevoxil", 5, ALL) == []
+
+    # -- access -------------------------------------------------------------------------------------------------
+
+    def test_set_groups_takes_effect_at_once(self, store: GraphStore) -> None:
+        store.write_document(self.acquisition())
+        assert store.get_document("press", BOARD) is None
+        store.set_groups("press", ["board", "staff"])
+        doc = store.get_document("press", BOARD)
+        assert doc is not None and sorted(doc.groups) == ["board", "staff"]
+        assert store.get_document("press", PUBLIC) is None
+        with pytest.raises(NotFoundError):
+            store.set_groups("nope", ["board"])
+
+    def test_reads_are_filtered_by_groups(self, store: GraphStore) -> None:
+        press, memo = self.acquisition(), self.memo()
+        store.write_document(press)
+        store.write_document(memo)
+        assert [d.id for d in store.documents(PUBLIC)] == ["press"]
+        assert [d.id for d in store.documents(BOARD)] == ["memo"]
+        assert [d.id for d in store.documents(ALL)] == ["memo", "press"]
+        assert list(store.documents(NOBODY)) == []
+        memo_chunks = [c.id for c in memo.chunks]
+        assert store.chunks(memo_chunks, PUBLIC) == []
+        assert [c.id for c in store.chunks(memo_chunks, BOARD)] == memo_chunks
+        hits = store.vector_search(memo.embeddings[0], 10, PUBLIC)
+        assert {h.chunk_id for h in hits} == {c.id for c in press.chunks}
+        assert store.lexical_search("Vesper Nevoxil", 10, PUBLIC) == []
+        assert store.lexical_search("Aurora", 10, PUBLIC, field="title") == []
+        assert store.entity_candidates(["Nevoxil", "Vesper"], PUBLIC) == []
+
+    def test_entity_seen_through_visible_documents_only(self, store: GraphStore) -> None:
+        store.write_document(self.acquisition())
+        store.write_document(self.memo())
+        [public_view] = store.entities([entity_id("Halvorsen Therapeutics")], PUBLIC)
+        assert public_view.aliases == ("Halvorsen Therapeutics",) and public_view.frequency == 1
+        [board_view] = store.entities([entity_id("Halvorsen Therapeutics")], BOARD)
+        assert board_view.aliases == ("Halvorsen",) and board_view.name == "Halvorsen"
+        assert board_view.frequency == 1
+        [everyone] = store.entities([entity_id("Halvorsen Therapeutics")], ALL)
+        assert set(everyone.aliases) == {"Halvorsen", "Halvorsen Therapeutics"} and everyone.frequency == 2
+        assert store.entities([entity_id("Nevoxil")], PUBLIC) == []
+
+    def test_expand_never_walks_through_hidden_documents(self, store: GraphStore) -> None:
+        store.write_document(self.acquisition())
+        store.write_document(self.memo())
+        public = store.expand([entity_id("Halvorsen Therapeutics")], [], 3, PUBLIC)
+        assert set(public.entities) == {entity_id(n) for n in ("Halvorsen Therapeutics", "Nordlys Bio", "Veltrazumab")}
+        assert {r.predicate for r in public.relations} == {"acquire", "develop"}
+        assert all(r.provenance.doc_id == "press" for r in public.relations)
+        assert all(m.doc_id == "press" for m in public.mentions)
+        board = store.expand([entity_id("Halvorsen Therapeutics")], [], 3, BOARD)
+        assert entity_id("Nevoxil") in board.entities and entity_id("Veltrazumab") not in board.entities
+
+    # -- search -------------------------------------------------------------------------------------------------
+
+    def test_vector_search_orders_by_cosine(self, store: GraphStore) -> None:
+        press = self.acquisition()
+        store.write_document(press)
+        store.write_document(self.memo())
+        hits = store.vector_search(press.embeddings[1], 3, ALL)
+        assert len(hits) == 3
+        assert hits[0].chunk_id == press.chunks[1].id and hits[0].score == pytest.approx(1.0, abs=1e-4)
+        assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+        assert store.vector_search(press.embeddings[0], 0, ALL) == []
+
+    def test_lexical_search_on_text_and_title(self, store: GraphStore) -> None:
+        press = self.acquisition()
+        store.write_document(press)
+        store.write_document(self.memo())
+        hits = store.lexical_search("Which company developed Veltrazumab?", 5, ALL)
+        assert hits and hits[0].chunk_id == press.chunks[1].id
+        titled = store.lexical_search("Project Aurora", 5, ALL, field="title")
+        assert titled and all(h.chunk_id in {c.id for c in self.memo().chunks} for h in titled)
+        assert store.lexical_search("the of and", 5, ALL) == []
+
+    @pytest.mark.parametrize("text", HOSTILE)
+    def test_hostile_search_text_is_only_text(self, store: GraphStore, text: str) -> None:
+        store.write_document(self.acquisition())
+        store.lexical_search(text, 5, ALL)
+        store.lexical_search(text, 5, ALL, field="title")
+        store.entity_candidates([text], ALL)
+        assert store.stats().documents == 1
+
+    def test_hostile_values_are_stored_verbatim(self, store: GraphStore) -> None:
+        name = HOSTILE[2]
+        graph = make_graph(
+            "odd",
+            [f"The company {name} was named in a filing."],
+            {name: ("ORG", [name])},
+            dim=self.DIM,
+            title=HOSTILE[3],
+        )
+        store.write_document(graph)
+        back = store.document_graph("odd")
+        assert back is not None and back.document.title == HOSTILE[3]
+        assert [e.name for e in back.entities] == [name]
+
+    def test_entity_candidates(self, store: GraphStore) -> None:
+        store.write_document(self.acquisition())
+        names = [e.name for e in store.entity_candidates(["Nordlys"], ALL)]
+        assert names == ["Nordlys Bio"]
+        found = store.entity_candidates(["Veltrazumab", "halvorsen therapeutics"], ALL)
+        assert {e.name for e in found} == {"Veltrazumab", "Halvorsen Therapeutics"}
+        assert store.entity_candidates(["zebra"], ALL) == []
+
+    def test_expand_hops_and_limit(self, store: GraphStore) -> None:
+        store.write_document(self.acquisition())
+        zero = store.expand([entity_id("Veltrazumab")], [], 0, ALL)
+        assert set(zero.entities) == {entity_id("Veltrazumab")}
+        one = store.expand([entity_id("Veltrazumab")], [], 1, ALL)
+        assert entity_id("Nordlys Bio") in one.entities
+        assert {m.chunk_id for m in one.mentions} == {self.acquisition().chunks[1].id}
+        limited = store.expand([entity_id("Veltrazumab")], [], 3, ALL, limit=2)
+        assert len(limited.entities) == 2
+        from_chunk = store.expand([], [self.acquisition().chunks[0].id], 1, ALL)
+        assert set(from_chunk.entities) == {entity_id("Halvorsen Therapeutics"), entity_id("Nordlys Bio")}
+
+    def test_stats(self, store: GraphStore) -> None:
+        assert store.stats() == StoreStats(0, 0, 0, 0, 0)
+        store.write_document(self.acquisition())
+        store.write_document(self.memo())
+        assert store.stats() == StoreStats(documents=2, chunks=4, entities=5, mentions=8, relations=4)

@@ -1,0 +1,86 @@
+"""The embedded store: the shared contract, plus what only a file-based store promises."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from kg.errors import StoreError
+from kg.model import Access
+from kg.sqlite_store import SCHEMA_VERSION, SQLiteStore, fts_query
+from tests.contract.store_contract import StoreContract, make_graph
+
+
+class TestSQLiteStore(StoreContract):
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> SQLiteStore:
+        store = SQLiteStore(tmp_path / "graph.db")
+        yield store
+        store.close()
+
+
+def test_data_survives_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "graph.db"
+    store = SQLiteStore(path)
+    store.write_document(StoreContract().acquisition())
+    store.close()
+    reopened = SQLiteStore(path)
+    assert reopened.document_version("press") == "v1"
+    assert reopened.stats().chunks == 2
+    reopened.close()
+
+
+def test_erased_text_leaves_no_bytes_in_the_store_files(tmp_path: Path) -> None:
+    marker = "Zyxwvutsrq-marker-8271"
+    store = SQLiteStore(tmp_path / "graph.db")
+    store.write_document(StoreContract().acquisition())
+    secret = make_graph(
+        "secret",
+        [f"The codename {marker} appears in {marker} filings.", "Nothing else is here."],
+        {marker: ("ORG", [marker])},
+        dim=StoreContract.DIM,
+        groups=("board",),
+        title=f"About {marker}",
+    )
+    store.write_document(secret)
+    assert any(marker.encode() in p.read_bytes() for p in tmp_path.iterdir())
+    assert store.delete_document("secret")
+    store.close()
+    for path in tmp_path.iterdir():
+        data = path.read_bytes()
+        assert marker.encode() not in data, f"{path.name} still holds the erased text"
+        assert marker.lower().encode() not in data, f"{path.name} still holds an index entry of the erased text"
+
+
+def test_fts_query_quotes_every_word() -> None:
+    assert fts_query('Who "acquired" NEAR(Nordlys*) OR Bio?') == '"acquired" OR "near" OR "nordlys" OR "bio"'
+    assert fts_query("the of ?!") is None
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "graph.db"
+    SQLiteStore(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(StoreError, match="newer"):
+        SQLiteStore(path)
+
+
+def test_embedding_dimension_is_fixed_per_store(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "graph.db")
+    store.write_document(StoreContract().acquisition())
+    other = make_graph("other", ["Another sentence about Nordlys Bio."], {"Nordlys Bio": ("ORG", ["Nordlys Bio"])},
+                       dim=StoreContract.DIM * 2)
+    with pytest.raises(StoreError, match="dimensions"):
+        store.write_document(other)
+    assert store.get_document("other", Access.unrestricted()) is None
+    store.close()
+
+
+def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "graph.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="cannot open store"):
+        SQLiteStore(path)
