@@ -71,8 +71,12 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
 def test_embedding_dimension_is_fixed_per_store(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "graph.db")
     store.write_document(StoreContract().acquisition())
-    other = make_graph("other", ["Another sentence about Nordlys Bio."], {"Nordlys Bio": ("ORG", ["Nordlys Bio"])},
-                       dim=StoreContract.DIM * 2)
+    other = make_graph(
+        "other",
+        ["Another sentence about Nordlys Bio."],
+        {"Nordlys Bio": ("ORG", ["Nordlys Bio"])},
+        dim=StoreContract.DIM * 2,
+    )
     with pytest.raises(StoreError, match="dimensions"):
         store.write_document(other)
     assert store.get_document("other", Access.unrestricted()) is None

@@ -57,11 +57,20 @@ def make_graph(
     """One chunk per sentence; ``entities`` maps an entity name to (type, surface forms found in the text);
     ``relations`` are (subject name, predicate, object name, sentence index)."""
     text = " ".join(sentences)
-    doc = Document(doc_id, f"file:///{doc_id}.txt", title or f"Title of {doc_id}", "text/plain", content_hash, text,
-                   groups, {"pages": 1, "author": "test"})
+    doc = Document(
+        doc_id,
+        f"file:///{doc_id}.txt",
+        title or f"Title of {doc_id}",
+        "text/plain",
+        content_hash,
+        text,
+        groups,
+        {"pages": 1, "author": "test"},
+    )
     chunks, offset = [], 0
     for i, sentence in enumerate(sentences):
-        chunks.append(Chunk(stable_id(doc_id, content_hash, str(i)), doc_id, i, offset, offset + len(sentence), sentence))
+        chunk_id = stable_id(doc_id, content_hash, str(i))
+        chunks.append(Chunk(chunk_id, doc_id, i, offset, offset + len(sentence), sentence))
         offset += len(sentence) + 1
     ids = {name: stable_id("entity", name) for name in entities}
     mentions = []
@@ -121,8 +130,10 @@ class StoreContract:
                 "Vesper Neurosciences": ("ORG", ["Vesper Neurosciences"]),
                 "Nevoxil": ("DRUG", ["Nevoxil"]),
             },
-            [("Halvorsen Therapeutics", "plan_acquire", "Vesper Neurosciences", 0),
-             ("Vesper Neurosciences", "develop", "Nevoxil", 1)],
+            [
+                ("Halvorsen Therapeutics", "plan_acquire", "Vesper Neurosciences", 0),
+                ("Vesper Neurosciences", "develop", "Nevoxil", 1),
+            ],
             dim=self.DIM,
             groups=("board",),
             title="Project Aurora",
@@ -192,8 +203,9 @@ class StoreContract:
         before = store.stats()
         good = self.acquisition(content_hash="v2")
         bad_mention = Mention("unknown-entity", "press", good.chunks[0].id, 0, 5, "Halvo")
-        bad = DocumentGraph(good.document, good.chunks, good.embeddings, good.entities,
-                            (*good.mentions, bad_mention), good.relations)
+        bad = DocumentGraph(
+            good.document, good.chunks, good.embeddings, good.entities, (*good.mentions, bad_mention), good.relations
+        )
         with pytest.raises(StoreError):
             store.write_document(bad)
         assert store.stats() == before
@@ -201,8 +213,9 @@ class StoreContract:
 
     def test_embedding_shape_is_checked(self, store: GraphStore) -> None:
         good = self.acquisition()
-        bad = DocumentGraph(good.document, good.chunks, good.embeddings[:1], good.entities, good.mentions,
-                            good.relations)
+        bad = DocumentGraph(
+            good.document, good.chunks, good.embeddings[:1], good.entities, good.mentions, good.relations
+        )
         with pytest.raises(StoreError):
             store.write_document(bad)
         assert store.stats().documents == 0
