@@ -123,10 +123,12 @@ class Extractor:
         return nlp
 
     def extract(self, texts: Sequence[str], batch_size: int = 32) -> list[Extraction]:
-        return [self._read(doc) for doc in self.nlp.pipe(map(unwrap, texts), batch_size=batch_size)]
+        docs = self.nlp.pipe(map(unwrap, texts), batch_size=batch_size)
+        return [self._read(doc, text) for doc, text in zip(docs, texts, strict=True)]
 
-    def mentions(self, doc: Doc) -> list[tuple[Span, RawMention]]:
-        """Entity mentions with articles and possessives trimmed off their spans."""
+    def mentions(self, doc: Doc, original: str | None = None) -> list[tuple[Span, RawMention]]:
+        """Entity mentions with articles and possessives trimmed off their spans; texts are slices of
+        ``original`` (the text before unwrapping), so a mention always matches the stored text at its span."""
         found = []
         for ent in doc.ents:
             if ent.label_ not in self.entity_labels:
@@ -145,11 +147,12 @@ class Extractor:
             stripped = text.rstrip(".,;:")
             end -= len(text) - len(stripped)
             if stripped.strip():
-                found.append((ent, RawMention(stripped, ent.label_, start, end)))
+                surface = stripped if original is None else original[start:end]
+                found.append((ent, RawMention(surface, ent.label_, start, end)))
         return found
 
-    def _read(self, doc: Doc) -> Extraction:
-        spans = self.mentions(doc)
+    def _read(self, doc: Doc, original: str) -> Extraction:
+        spans = self.mentions(doc, original)
         token_mention: dict[int, int] = {}
         for index, (ent, _) in enumerate(spans):
             for i in range(ent.start, ent.end):

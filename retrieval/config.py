@@ -31,6 +31,8 @@ class RetrievalConfig:
     second_round: bool = True
     bridge_passages: int = 3
     bridge_entities: int = 6
+    # Passages of the fused ranking placed before the first bridge page.
+    lead_passages: int = 2
     # Below this confidence the outcome is "insufficient evidence" (calibrated on data/questions.json).
     min_confidence: float = 0.35
     max_paths: int = 5

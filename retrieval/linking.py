@@ -42,15 +42,23 @@ class EntityLinker:
         by_id = {e.id: e for e in candidates}
         links: dict[tuple[str, str], LinkedEntity] = {}
         unmatched: list[str] = []
-        for phrase in phrases:
+        named: list[set[str]] = []
+        # Longest phrases first: once "My Cousin from Warsaw" names an entity, "Cousin" and "Warsaw" inside it
+        # are parts of that name, not names of their own.
+        for phrase in sorted(phrases, key=lambda p: (-len(p.split()), p)):
             key = normalise(phrase)
+            words = set(key.split())
+            # Only names link: a lowercase common noun ("film", "director") names a kind, not an entity.
+            if not key or not any(c.isupper() or c.isdigit() for c in phrase) or any(words <= n for n in named):
+                continue
             found = False
-            name_like = any(c.isupper() or c.isdigit() for c in phrase)
             for entity in candidates:
-                score, how = _string_match(key, entity, name_like)
+                score, how = _string_match(key, entity)
                 if score >= self.config.link_threshold:
                     found = True
                     links[(phrase, entity.id)] = LinkedEntity(phrase, entity.id, entity.name, entity.type, score, how)
+                    if how in ("exact", "alias"):
+                        named.append(words)
             if not found:
                 unmatched.append(phrase)
         if unmatched and candidates:
@@ -68,7 +76,7 @@ class EntityLinker:
         return ordered, by_id
 
 
-def _string_match(key: str, entity: Entity, name_like: bool) -> tuple[float, str]:
+def _string_match(key: str, entity: Entity) -> tuple[float, str]:
     if not key:
         return 0.0, "fuzzy"
     if key == normalise(entity.name):
@@ -78,7 +86,7 @@ def _string_match(key: str, entity: Entity, name_like: bool) -> tuple[float, str
     forms = [normalise(entity.name), *(normalise(a) for a in entity.aliases)]
     words = set(key.split())
     # A distinctive part of a longer name ("Halvorsen" for "Halvorsen Therapeutics") names it, a little less surely.
-    if name_like and any(words < set(form.split()) for form in forms) and max(len(w) for w in words) >= 4:
+    if any(words < set(form.split()) for form in forms) and max(len(w) for w in words) >= 4:
         return PARTIAL_NAME_SCORE, "fuzzy"
     best = max(forms, key=lambda form: fuzz.ratio(key, form))
     # Spelling variants differ inside long words ("Okafer"); short tokens that differ ("II"/"III", "A"/"B") are

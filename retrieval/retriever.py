@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from spacy.language import Language
 
+from extraction.resolve import normalise
 from kg.embedding import Embedder
 from kg.model import Access, Chunk, Document, Subgraph
 from kg.store import GraphStore
@@ -30,8 +31,6 @@ from retrieval.walk import build_graph, personalised_pagerank
 # the sentence-transformers models kgrag ships with (calibrated on data/questions.json).
 DENSE_FLOOR = 0.2
 DENSE_CEILING = 0.6
-# A first round this sure of itself is not repeated.
-CONFIDENT = 1.01
 # Values rather than things: a date or an amount in a question says little about whether the corpus covers it.
 LITERAL_TYPES = frozenset({"DATE", "TIME", "MONEY", "CARDINAL", "ORDINAL", "PERCENT", "QUANTITY"})
 
@@ -82,14 +81,17 @@ class HybridRetriever:
             seeds = self._entity_seeds(links, access, total)
         signals = _Signals(dense, lexical, title)
         with _timed(timings, "walk"):
-            first = self._round(seeds, signals, analysis, access, total)
+            final = self._round(seeds, signals, analysis, access, total)
         confidence = self._confidence(dense, links, seeds)
-        final, rounds = first, 1
-        if cfg.second_round and confidence < CONFIDENT and first.fused:
+        ranking = _ranked(final.fused)
+        rounds = 1
+        if cfg.second_round and final.fused:
             with _timed(timings, "second_round"):
-                final, seeds, signals = self._second_round(first, seeds, signals, analysis, access, total)
-            rounds = 2
-        if confidence < cfg.min_confidence or not final.fused:
+                bridges = self._bridges(final, seeds, links, analysis, access, total)
+                if bridges:
+                    final, ranking = self._second_round(final, bridges, seeds, signals, analysis, access, total)
+                    rounds = 2
+        if confidence < cfg.min_confidence or not ranking:
             return RetrievalResult(
                 question,
                 "insufficient_evidence",
@@ -99,8 +101,8 @@ class HybridRetriever:
                 timings_ms=timings,
             )
         with _timed(timings, "evidence"):
-            result = self._result(question, final, signals, links, seeds, analysis, access, k, confidence, rounds)
-        return replace(result, timings_ms=timings)
+            result = self._result(question, final, ranking, signals, links, seeds, analysis, access, k, confidence)
+        return replace(result, rounds=rounds, timings_ms=timings)
 
     # -- signals --------------------------------------------------------------------------------------------
 
@@ -152,47 +154,71 @@ class HybridRetriever:
         fused = reciprocal_rank_fusion(rankings, weights, cfg.rrf_k)
         return _Round(fused, walk.chunks, walk.entities, subgraph)
 
+    def _bridges(
+        self,
+        first: _Round,
+        seeds: Mapping[str, float],
+        links: list[LinkedEntity],
+        analysis: QuestionAnalysis,
+        access: Access,
+        total: int,
+    ) -> list[str]:
+        """Entities the question does not name but its answer runs through: those mentioned in the pages of the
+        question's own entities and in the best passages, preferring ones related by a predicate the question uses
+        ("the director of ...")."""
+        cfg = self.config
+        topic = set(_ranked(first.fused)[: cfg.bridge_passages])
+        for link in links:
+            if link.how in ("exact", "alias"):
+                topic.update(self._pages_about(link.name, access)[:1])
+        asked: set[str] = set()
+        for r in first.subgraph.relations:
+            if r.provenance.chunk_id in topic and _predicate_asked(r.predicate, analysis.lemmas):
+                asked.update((r.subject_id, r.object_id))
+        entities = first.subgraph.entities
+        candidates = {
+            m.entity_id
+            for m in first.subgraph.mentions
+            if m.chunk_id in topic
+            and m.entity_id not in seeds
+            and m.entity_id in entities
+            and entities[m.entity_id].type not in LITERAL_TYPES
+            and specificity(entities[m.entity_id].frequency, total) > 0.3
+        }
+        ordered = sorted(candidates, key=lambda e: (e not in asked, -first.entity_scores.get(e, 0.0), e))
+        return ordered[: cfg.bridge_entities]
+
+    def _pages_about(self, name: str, access: Access) -> list[str]:
+        """Passages of documents whose title is ``name`` or starts with it ("Curtis Bernhardt", "Dr. Amara Okafor:
+        biography"): where a corpus keeps what it knows about an entity."""
+        key = normalise(name)
+        if not key:
+            return []
+        hits = self.store.lexical_search(name, self.config.title_candidates, access, "title")
+        chunks = self.store.chunks([h.chunk_id for h in hits], access)
+        titles = {d.id: d.title for d in (self.store.get_document(c.doc_id, access) for c in chunks) if d}
+        return [c.id for c in chunks if c.doc_id in titles and _names_title(key, titles[c.doc_id])]
+
     def _second_round(
         self,
         first: _Round,
+        bridges: list[str],
         seeds: dict[str, float],
         signals: _Signals,
         analysis: QuestionAnalysis,
         access: Access,
         total: int,
-    ) -> tuple[_Round, dict[str, float], _Signals]:
-        """Seed the walk again with the bridge entities of the best passages, and look up their titles."""
-        cfg = self.config
-        top_chunks = set(_top(first.fused, cfg.bridge_passages))
-        in_top = {m.entity_id for m in first.subgraph.mentions if m.chunk_id in top_chunks}
-        # A bridge the question asks about is one related, by a predicate the question uses, to something in the
-        # best passages ("the principal investigator of ...").
-        asked: set[str] = set()
-        for r in first.subgraph.relations:
-            if r.provenance.chunk_id in top_chunks and set(r.predicate.split("_")) & analysis.lemmas:
-                asked.update((r.subject_id, r.object_id))
-        candidates = [
-            e
-            for e in in_top - set(seeds)
-            if first.subgraph.entities[e].type not in LITERAL_TYPES
-            and specificity(first.subgraph.entities[e].frequency, total) > 0.3
-        ]
-        bridges = sorted(
-            candidates, key=lambda e: (-first.entity_scores.get(e, 0.0) * (3.0 if e in asked else 1.0), e)
-        )[: cfg.bridge_entities]
-        if not bridges:
-            return first, seeds, signals
+    ) -> tuple[_Round, list[str]]:
+        """Walk again with the bridges as seeds, and give the bridges' own pages places in the ranking."""
         top_seed = max(seeds.values(), default=1.0)
         widened = dict(seeds)
+        pages: list[str] = []
         for entity_id in bridges:
             entity = first.subgraph.entities[entity_id]
             widened[entity_id] = 0.5 * top_seed * max(specificity(entity.frequency, total), 0.05)
-        names = [first.subgraph.entities[e].name for e in bridges]
-        title = dict(signals.title)
-        for chunk_id, score in self._title_hits(names, access).items():
-            title[chunk_id] = max(title.get(chunk_id, 0.0), 0.5 * score)
-        widened_signals = _Signals(signals.dense, signals.lexical, title)
-        return self._round(widened, widened_signals, analysis, access, total), widened, widened_signals
+            pages.extend(p for p in self._pages_about(entity.name, access)[:1] if p not in pages)
+        second = self._round(widened, signals, analysis, access, total)
+        return second, _interleave(_ranked(second.fused), pages, lead=self.config.lead_passages)
 
     def _confidence(self, dense: Mapping[str, float], links: list[LinkedEntity], seeds: Mapping[str, float]) -> float:
         """How sure kgrag is that the corpus speaks to the question: topical similarity or a specific entity."""
@@ -209,6 +235,7 @@ class HybridRetriever:
         self,
         question: str,
         final: _Round,
+        ranking: list[str],
         signals: _Signals,
         links: list[LinkedEntity],
         seeds: Mapping[str, float],
@@ -216,14 +243,13 @@ class HybridRetriever:
         access: Access,
         k: int,
         confidence: float,
-        rounds: int,
     ) -> RetrievalResult:
-        ranked = sorted(final.fused.items(), key=lambda item: (-item[1], item[0]))
         if analysis.comparison:
-            ranked = self._cover_compared(ranked, links, final.subgraph)
-        candidates = self.store.chunks([c for c, _ in ranked[: k * 4]], access)
+            ranking = self._cover_compared(ranking, links, final.subgraph)
+        candidates = self.store.chunks(ranking[: k * 4], access)
         chunks = _diversify(candidates, k, self.config.passages_per_document)
-        scores = dict(ranked)
+        # Reported scores follow the final order (which interleaving may change), so they never contradict it.
+        scores = {c: 1.0 / (rank + 1) for rank, c in enumerate(ranking)}
         doc_ids = {c.doc_id for c in chunks} | {r.provenance.doc_id for r in final.subgraph.relations}
         documents: dict[str, Document] = {}
         for doc_id in sorted(doc_ids):
@@ -273,27 +299,22 @@ class HybridRetriever:
             triples=tuple(triples),
             paths=tuple(paths),
             linked_entities=tuple(links),
-            rounds=rounds,
         )
 
     @staticmethod
-    def _cover_compared(
-        ranked: list[tuple[str, float]], links: list[LinkedEntity], subgraph: Subgraph
-    ) -> list[tuple[str, float]]:
+    def _cover_compared(ranking: list[str], links: list[LinkedEntity], subgraph: Subgraph) -> list[str]:
         """For "which of X and Y" questions, put the best passage about each compared entity first."""
         mentioning: dict[str, set[str]] = {}
         for m in subgraph.mentions:
             mentioning.setdefault(m.entity_id, set()).add(m.chunk_id)
         firsts: list[str] = []
         for link in links:
-            best = next((c for c, _ in ranked if c in mentioning.get(link.entity_id, ())), None)
+            best = next((c for c in ranking if c in mentioning.get(link.entity_id, ())), None)
             if best is not None and best not in firsts:
                 firsts.append(best)
         if len(firsts) < 2:
-            return ranked
-        score = dict(ranked)
-        front = [(c, score[c]) for c in firsts[:2]]
-        return front + [(c, s) for c, s in ranked if c not in firsts[:2]]
+            return ranking
+        return firsts[:2] + [c for c in ranking if c not in firsts[:2]]
 
 
 def _diversify(chunks: list[Chunk], k: int, per_document: int) -> list[Chunk]:
@@ -305,6 +326,36 @@ def _diversify(chunks: list[Chunk], k: int, per_document: int) -> list[Chunk]:
         counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
         (first if counts[chunk.doc_id] <= per_document else rest).append(chunk)
     return (first + rest)[:k]
+
+
+def _ranked(scores: Mapping[str, float]) -> list[str]:
+    return [item for item, _ in sorted(scores.items(), key=lambda item: (-item[1], item[0]))]
+
+
+def _interleave(ranking: list[str], pages: list[str], lead: int) -> list[str]:
+    """``lead`` passages of the ranking, then bridge pages and the ranking's next passages in turn."""
+    out: list[str] = []
+    rest = [c for c in ranking if c not in pages]
+    out.extend(rest[:lead])
+    queue_a, queue_b = list(pages), rest[lead:]
+    while queue_a or queue_b:
+        for queue in (queue_a, queue_b):
+            if queue:
+                item = queue.pop(0)
+                if item not in out:
+                    out.append(item)
+    return out
+
+
+def _predicate_asked(predicate: str, lemmas: frozenset[str]) -> bool:
+    """Whether a question word names this predicate: "director" asks for ``direct``, "born" for ``born_in``."""
+    words = [w for w in predicate.split("_") if len(w) >= 4]
+    return any(lemma.startswith(w) or w.startswith(lemma) for w in words for lemma in lemmas if len(lemma) >= 4)
+
+
+def _names_title(key: str, title: str) -> bool:
+    title_key = normalise(title)
+    return title_key == key or title_key.startswith(key + " ")
 
 
 def _top(scores: Mapping[str, float], n: int) -> dict[str, float]:
