@@ -42,7 +42,34 @@ log = logging.getLogger(__name__)
 STRUCTURED_EXTRACTOR = "kgrag.structured"
 STRUCTURED_VERSION = "1"
 STRUCTURED_LABEL = "UNKNOWN"
-MAX_TITLE_WORDS = 6
+MAX_TITLE_WORDS = 8
+NAME_CONNECTORS = frozenset(
+    {
+        "of",
+        "the",
+        "and",
+        "from",
+        "on",
+        "in",
+        "for",
+        "a",
+        "an",
+        "to",
+        "with",
+        "at",
+        "by",
+        "de",
+        "la",
+        "le",
+        "du",
+        "von",
+        "van",
+        "der",
+        "del",
+        "da",
+        "&",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -359,6 +386,9 @@ def _title_mention(doc: Document, mentions: Sequence[RawMention]) -> list[RawMen
     title = doc.title.strip()
     words = title.split()
     if not words or len(words) > MAX_TITLE_WORDS or any(c in title for c in ":;,!?"):
+        return []
+    # A name capitalises its words ("Payment on Demand", "James Stanley (bishop)"); a headline does not.
+    if not all(w[0].isupper() or w[0].isdigit() or w.lower() in NAME_CONNECTORS or w.startswith("(") for w in words):
         return []
     start = doc.text.find(title)
     if start < 0 or any(m.start == start and m.end == start + len(title) for m in mentions):

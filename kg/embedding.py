@@ -48,7 +48,10 @@ class Embedder:
 
     @property
     def dimension(self) -> int:
-        return int(self._model.get_sentence_embedding_dimension())
+        model = self._model
+        # sentence-transformers 5 renamed the method; both spellings are supported releases.
+        method = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(method())
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

@@ -52,6 +52,12 @@ class QuestionAnalyzer:
         return QuestionAnalysis(question, tuple(ordered), lemmas, bool(COMPARISON.search(question)) and has_two_names)
 
 
+def is_name(phrase: str) -> bool:
+    """Whether a phrase can name an entity or a title: a capital or a digit ("Corvanib", "HLV-301"), unlike
+    common nouns ("company", "film") that name kinds of things."""
+    return any(c.isupper() or c.isdigit() for c in phrase)
+
+
 def _strip(chunk: Span) -> str:
     tokens = [t for t in chunk if not (t.pos_ in ("DET", "PRON") or t.lower_ in WH_WORDS)]
     return " ".join(t.text for t in tokens)

@@ -30,7 +30,7 @@ class RetrievalConfig:
     # A second round seeds the walk with bridge entities found in the first round's top passages.
     second_round: bool = True
     bridge_passages: int = 3
-    bridge_entities: int = 6
+    bridge_entities: int = 8
     # Passages of the fused ranking placed before the first bridge page.
     lead_passages: int = 2
     # Below this confidence the outcome is "insufficient evidence" (calibrated on data/questions.json).

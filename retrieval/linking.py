@@ -12,6 +12,7 @@ from extraction.resolve import normalise
 from kg.embedding import Embedder
 from kg.model import Access, Entity
 from kg.store import GraphStore
+from retrieval.analysis import is_name
 from retrieval.config import RetrievalConfig
 from retrieval.result import LinkedEntity
 
@@ -49,7 +50,7 @@ class EntityLinker:
             key = normalise(phrase)
             words = set(key.split())
             # Only names link: a lowercase common noun ("film", "director") names a kind, not an entity.
-            if not key or not any(c.isupper() or c.isdigit() for c in phrase) or any(words <= n for n in named):
+            if not key or not is_name(phrase) or any(words <= n for n in named):
                 continue
             found = False
             for entity in candidates:

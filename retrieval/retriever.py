@@ -19,7 +19,7 @@ from extraction.resolve import normalise
 from kg.embedding import Embedder
 from kg.model import Access, Chunk, Document, Subgraph
 from kg.store import GraphStore
-from retrieval.analysis import QuestionAnalysis, QuestionAnalyzer
+from retrieval.analysis import QuestionAnalysis, QuestionAnalyzer, is_name
 from retrieval.config import RetrievalConfig
 from retrieval.evidence import find_paths, passage_triples
 from retrieval.fusion import reciprocal_rank_fusion
@@ -32,6 +32,9 @@ from retrieval.walk import build_graph, personalised_pagerank
 DENSE_FLOOR = 0.2
 DENSE_CEILING = 0.6
 # Values rather than things: a date or an amount in a question says little about whether the corpus covers it.
+# How much a relation the question names (by its predicate) counts for a bridge, next to sentence similarity.
+ASKED_BONUS = 0.2
+BRIDGE_SHORTLIST = 12
 LITERAL_TYPES = frozenset({"DATE", "TIME", "MONEY", "CARDINAL", "ORDINAL", "PERCENT", "QUANTITY"})
 
 
@@ -87,7 +90,7 @@ class HybridRetriever:
         rounds = 1
         if cfg.second_round and final.fused:
             with _timed(timings, "second_round"):
-                bridges = self._bridges(final, seeds, links, analysis, access, total)
+                bridges = self._bridges(final, seeds, links, analysis, vector, access, total)
                 if bridges:
                     final, ranking = self._second_round(final, bridges, seeds, signals, analysis, access, total)
                     rounds = 2
@@ -109,7 +112,7 @@ class HybridRetriever:
     def _title_hits(self, phrases: tuple[str, ...] | list[str], access: Access) -> dict[str, float]:
         """Passages whose document title matches a question phrase well (linking phrases to titles)."""
         hits: dict[str, float] = {}
-        for phrase in phrases:
+        for phrase in filter(is_name, phrases):
             for rank, hit in enumerate(
                 self.store.lexical_search(phrase, self.config.title_candidates, access, "title")
             ):
@@ -160,14 +163,15 @@ class HybridRetriever:
         seeds: Mapping[str, float],
         links: list[LinkedEntity],
         analysis: QuestionAnalysis,
+        question: np.ndarray,
         access: Access,
         total: int,
-    ) -> list[str]:
+    ) -> list[tuple[str, bool]]:
         """Entities the question does not name but its answer runs through: those mentioned in the pages of the
         question's own entities and in the best passages, preferring ones related by a predicate the question uses
         ("the director of ...")."""
         cfg = self.config
-        topic = set(_ranked(first.fused)[: cfg.bridge_passages])
+        topic = set(self._by_document(_ranked(first.fused), access)[: cfg.bridge_passages])
         for link in links:
             if link.how in ("exact", "alias"):
                 topic.update(self._pages_about(link.name, access)[:1])
@@ -185,8 +189,36 @@ class HybridRetriever:
             and entities[m.entity_id].type not in LITERAL_TYPES
             and specificity(entities[m.entity_id].frequency, total) > 0.3
         }
-        ordered = sorted(candidates, key=lambda e: (e not in asked, -first.entity_scores.get(e, 0.0), e))
-        return ordered[: cfg.bridge_entities]
+        # Reading every candidate's sentence costs an embedding each; the walk's favourites are enough to read.
+        shortlist = set(
+            sorted(candidates, key=lambda e: (e not in asked, -first.entity_scores.get(e, 0.0), e))[:BRIDGE_SHORTLIST]
+        )
+        candidates = shortlist
+        context = self._mention_contexts(first.subgraph, candidates, topic, access)
+        similarity = dict(zip(context, self.embedder.encode(list(context.values())) @ question, strict=True))
+        # The bridge a question asks for is named in a sentence that reads like the question ("Dr. Helen Marsh, a
+        # cardiologist, was the principal investigator" for "the cardiologist who led ...").
+        ordered = sorted(
+            candidates,
+            key=lambda e: (-(similarity.get(e, 0.0) + (ASKED_BONUS if e in asked else 0.0)), e),
+        )
+        return [(e, e in asked) for e in ordered[: cfg.bridge_entities]]
+
+    def _mention_contexts(
+        self, subgraph: Subgraph, entity_ids: set[str], chunk_ids: set[str], access: Access
+    ) -> dict[str, str]:
+        """For each entity, the sentence around its first mention in the given chunks."""
+        texts = {c.id: c for c in self.store.chunks(sorted(chunk_ids), access)}
+        contexts: dict[str, str] = {}
+        for m in sorted(subgraph.mentions, key=lambda m: (m.chunk_id, m.start)):
+            chunk = texts.get(m.chunk_id)
+            if chunk is None or m.entity_id not in entity_ids or m.entity_id in contexts:
+                continue
+            at = m.start - chunk.start
+            begin = max(chunk.text.rfind(". ", 0, at) + 2, 0) if chunk.text.rfind(". ", 0, at) >= 0 else 0
+            end = chunk.text.find(". ", at)
+            contexts[m.entity_id] = chunk.text[begin : end + 1 if end >= 0 else len(chunk.text)]
+        return contexts
 
     def _pages_about(self, name: str, access: Access) -> list[str]:
         """Passages of documents whose title is ``name`` or starts with it ("Curtis Bernhardt", "Dr. Amara Okafor:
@@ -202,7 +234,7 @@ class HybridRetriever:
     def _second_round(
         self,
         first: _Round,
-        bridges: list[str],
+        bridges: list[tuple[str, bool]],
         seeds: dict[str, float],
         signals: _Signals,
         analysis: QuestionAnalysis,
@@ -212,13 +244,36 @@ class HybridRetriever:
         """Walk again with the bridges as seeds, and give the bridges' own pages places in the ranking."""
         top_seed = max(seeds.values(), default=1.0)
         widened = dict(seeds)
-        pages: list[str] = []
-        for entity_id in bridges:
+        for entity_id, _ in bridges:
             entity = first.subgraph.entities[entity_id]
             widened[entity_id] = 0.5 * top_seed * max(specificity(entity.frequency, total), 0.05)
-            pages.extend(p for p in self._pages_about(entity.name, access)[:1] if p not in pages)
         second = self._round(widened, signals, analysis, access, total)
-        return second, _interleave(_ranked(second.fused), pages, lead=self.config.lead_passages)
+        ranking = self._by_document(_ranked(second.fused), access)
+        lead = set(ranking[: self.config.lead_passages])
+        mentioning: dict[str, set[str]] = {}
+        for m in second.subgraph.mentions:
+            mentioning.setdefault(m.entity_id, set()).add(m.chunk_id)
+        pages: list[str] = []
+        for entity_id, asked in bridges:
+            own = self._pages_about(first.subgraph.entities[entity_id].name, access)[:1]
+            # Without a page of its own, the bridge a question asks for is best evidenced by the best passage
+            # elsewhere that mentions it; other bridges without a page are too often wrong turns to show.
+            elsewhere = (
+                [c for c in ranking if c in mentioning.get(entity_id, ()) and c not in lead][:1] if asked else []
+            )
+            pages.extend(p for p in (own or elsewhere) if p not in pages)
+        return second, _interleave(ranking, pages, lead=self.config.lead_passages)
+
+    def _by_document(self, ranking: list[str], access: Access) -> list[str]:
+        """The ranking with each document's best passage first and its further passages after all others."""
+        head = ranking[: self.config.dense_candidates]
+        doc_of = {c.id: c.doc_id for c in self.store.chunks(head, access)}
+        firsts, rest, seen = [], [], set()
+        for chunk_id in head:
+            doc = doc_of.get(chunk_id, chunk_id)
+            (rest if doc in seen else firsts).append(chunk_id)
+            seen.add(doc)
+        return firsts + rest + ranking[len(head) :]
 
     def _confidence(self, dense: Mapping[str, float], links: list[LinkedEntity], seeds: Mapping[str, float]) -> float:
         """How sure kgrag is that the corpus speaks to the question: topical similarity or a specific entity."""
@@ -354,8 +409,9 @@ def _predicate_asked(predicate: str, lemmas: frozenset[str]) -> bool:
 
 
 def _names_title(key: str, title: str) -> bool:
+    """A page about an entity has its name as the title, or starting or ending it ("Company profile: X")."""
     title_key = normalise(title)
-    return title_key == key or title_key.startswith(key + " ")
+    return title_key == key or title_key.startswith(key + " ") or title_key.endswith(" " + key)
 
 
 def _top(scores: Mapping[str, float], n: int) -> dict[str, float]:
