@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 # The CPU build of PyTorch, installed before sentence-transformers so that pip does not pull a CUDA build.
 TORCH_SPEC ?= torch==2.13.0
 DEMO_STORE ?= .kgrag/demo.db
+DEMO_QUESTIONS = "Which European regulator approved the antibody developed by the company Halvorsen bought in 2019?" \
+	"Who is the chief executive of the company that acquired Calder Pharmaceuticals?" \
+	"Who won the Tour de France in 2018?"
 
 .PHONY: install demo test lint bench clean
 

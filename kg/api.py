@@ -40,18 +40,12 @@ class KnowledgeGraph:
         store: str | Path | None = None,
         settings: Settings | None = None,
         *,
-        user: str | None = None,
-        password: str | None = None,
-        database: str | None = None,
         retrieval: RetrievalConfig | None = None,
     ) -> KnowledgeGraph:
-        """Open a store by path (embedded, the default) or by ``neo4j://``/``bolt://`` URI.
-
-        Without ``store``, ``KGRAG_STORE`` or ``.kgrag/graph.db`` is used. Neo4j credentials default to
-        ``NEO4J_USER``/``NEO4J_PASSWORD``/``NEO4J_DATABASE``.
-        """
+        """Open the embedded store at a path (created if missing); without one, ``KGRAG_STORE`` or
+        ``.kgrag/graph.db``."""
         location = str(store or os.environ.get("KGRAG_STORE") or DEFAULT_STORE)
-        return cls(open_store(location, user=user, password=password, database=database), settings, retrieval)
+        return cls(open_store(location), settings, retrieval)
 
     def __enter__(self) -> KnowledgeGraph:
         return self

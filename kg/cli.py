@@ -39,7 +39,7 @@ def store_options(func: F) -> F:
         click.option(
             "--store",
             envvar="KGRAG_STORE",
-            help="Embedded store path (default .kgrag/graph.db) or neo4j://host:7687. Env: KGRAG_STORE.",
+            help="Embedded store path (default .kgrag/graph.db). Env: KGRAG_STORE.",
         ),
         click.option("--spacy-model", envvar="KGRAG_SPACY_MODEL", help="Any installed spaCy pipeline."),
         click.option(
@@ -118,7 +118,7 @@ def ingest(paths: tuple[str, ...], acl: tuple[str, ...], force: bool, as_json: b
 
     \b
     kgrag ingest data/corpus --acl public
-    kgrag ingest reports/ --acl oncology,staff --store neo4j://localhost:7687
+    kgrag ingest reports/ --acl oncology,staff --store reports.db
     """
     with _open(options) as kg:
         report = kg.ingest(paths, groups=acl, progress=sys.stderr.isatty() and not as_json, force=force)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from kg.errors import StoreError
@@ -15,23 +14,12 @@ def is_neo4j_uri(location: str) -> bool:
     return location.startswith(NEO4J_SCHEMES)
 
 
-def open_store(
-    location: str | Path,
-    *,
-    user: str | None = None,
-    password: str | None = None,
-    database: str | None = None,
-) -> GraphStore:
-    """Open (creating if needed) the store at ``location``; Neo4j credentials fall back to ``NEO4J_*``."""
+def open_store(location: str | Path) -> GraphStore:
+    """Open (creating if needed) the store at ``location``."""
     location = str(location)
     if is_neo4j_uri(location):
-        from kg.neo4j_store import Neo4jStore  # the driver is only needed for Neo4j
-
-        return Neo4jStore(
-            location,
-            user or os.environ.get("NEO4J_USER", "neo4j"),
-            password if password is not None else os.environ.get("NEO4J_PASSWORD", ""),
-            database=database or os.environ.get("NEO4J_DATABASE", "neo4j"),
+        raise StoreError(
+            f"{location}: the Neo4j store is not available in this version yet; use an embedded store path"
         )
     if "://" in location:
         raise StoreError(f"unsupported store URI {location!r}: use a file path or one of {', '.join(NEO4J_SCHEMES)}")
