@@ -182,7 +182,8 @@ class EntityResolver:
 
     @staticmethod
     def _short_form(key: str, group: str, local: dict[str, _Known]) -> _Known | None:
-        """A one- or two-word form naming an entity already seen in full in this document, when unambiguous."""
+        """A one- or two-word form naming an entity of the same kind already seen in full in this document, when
+        unambiguous ("Okafor" for "Amara Okafor"; never "Nordlys Bio" for the concept "Nordlys Bio acquisition")."""
         words = key.split()
         if not words or len(words) > 2:
             return None
@@ -192,7 +193,7 @@ class EntityResolver:
             if record.group not in LITERAL_GROUPS
             and len(full.split()) > len(words)
             and (full.split()[: len(words)] == words or full.split()[-len(words) :] == words)
-            and (record.group == group or group in FUZZY_GROUPS)
+            and record.group == group
         }
         return next(iter(matches.values())) if len(matches) == 1 else None
 

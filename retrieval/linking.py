@@ -20,6 +20,7 @@ from retrieval.result import LinkedEntity
 # Agency" are not; "Nordlys Biotech" / "Nordlys Bio" are). High, because a wrong seed misleads the walk.
 EMBEDDING_THRESHOLD = 0.86
 PARTIAL_NAME_SCORE = 90.0
+MAX_PARTIAL_MATCHES = 2
 
 
 def specificity(frequency: int, total_chunks: int) -> float:
@@ -52,14 +53,20 @@ class EntityLinker:
             # Only names link: a lowercase common noun ("film", "director") names a kind, not an entity.
             if not key or not is_name(phrase) or any(words <= n for n in named):
                 continue
-            found = False
+            matches = []
             for entity in candidates:
                 score, how = _string_match(key, entity)
                 if score >= self.config.link_threshold:
-                    found = True
-                    links[(phrase, entity.id)] = LinkedEntity(phrase, entity.id, entity.name, entity.type, score, how)
-                    if how in ("exact", "alias"):
-                        named.append(words)
+                    matches.append(LinkedEntity(phrase, entity.id, entity.name, entity.type, score, how))
+            partial = [m for m in matches if m.score == PARTIAL_NAME_SCORE]
+            if len(partial) > MAX_PARTIAL_MATCHES:
+                # "European" is part of many names and names none of them.
+                matches = [m for m in matches if m.score != PARTIAL_NAME_SCORE]
+            found = bool(matches)
+            for match in matches:
+                links[(phrase, match.entity_id)] = match
+                if match.how in ("exact", "alias"):
+                    named.append(words)
             if not found:
                 unmatched.append(phrase)
         if unmatched and candidates:
