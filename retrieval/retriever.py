@@ -35,6 +35,7 @@ DENSE_CEILING = 0.6
 # How much a relation the question names (by its predicate) counts for a bridge, next to sentence similarity.
 ASKED_BONUS = 0.2
 BRIDGE_SHORTLIST = 12
+CONTEXT_REACH = 200
 LITERAL_TYPES = frozenset({"DATE", "TIME", "MONEY", "CARDINAL", "ORDINAL", "PERCENT", "QUANTITY"})
 
 
@@ -215,9 +216,7 @@ class HybridRetriever:
             if chunk is None or m.entity_id not in entity_ids or m.entity_id in contexts:
                 continue
             at = m.start - chunk.start
-            begin = max(chunk.text.rfind(". ", 0, at) + 2, 0) if chunk.text.rfind(". ", 0, at) >= 0 else 0
-            end = chunk.text.find(". ", at)
-            contexts[m.entity_id] = chunk.text[begin : end + 1 if end >= 0 else len(chunk.text)]
+            contexts[m.entity_id] = _sentence_around(chunk.text, at)
         return contexts
 
     def _pages_about(self, name: str, access: Access) -> list[str]:
@@ -381,6 +380,16 @@ def _diversify(chunks: list[Chunk], k: int, per_document: int) -> list[Chunk]:
         counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
         (first if counts[chunk.doc_id] <= per_document else rest).append(chunk)
     return (first + rest)[:k]
+
+
+def _sentence_around(text: str, at: int, reach: int = CONTEXT_REACH) -> str:
+    """The sentence holding offset ``at`` (ended by a full stop or a line break), at most ``reach`` characters
+    either side: enough to say what a mention is, short enough to embed quickly."""
+    begin = max((text.rfind(mark, 0, at) for mark in (". ", "\n")), default=-1)
+    begin = max(begin + 1, at - reach, 0)
+    ends = [e for e in (text.find(". ", at), text.find("\n", at)) if e >= 0]
+    end = min([*ends, at + reach, len(text)])
+    return text[begin : end + 1].strip()
 
 
 def _ranked(scores: Mapping[str, float]) -> list[str]:
