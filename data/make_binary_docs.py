@@ -33,6 +33,11 @@ def read_source(name: str) -> tuple[str, list[str]]:
     return lines[0].strip(), paragraphs
 
 
+def is_heading(paragraph: str) -> bool:
+    """A short line without a full stop is a section heading in the source texts."""
+    return len(paragraph) <= 60 and not paragraph.endswith((".", ":", '"'))
+
+
 def make_pdf(name: str, target: Path) -> None:
     """PDF core fonts cover Latin-1 only, so PDF sources are kept to Latin-1 text."""
     title, paragraphs = read_source(name)
@@ -44,8 +49,8 @@ def make_pdf(name: str, target: Path) -> None:
     pdf.set_font("helvetica", "B", 14)
     pdf.multi_cell(0, 8, title)
     pdf.ln(4)
-    pdf.set_font("helvetica", size=11)
     for paragraph in paragraphs:
+        pdf.set_font("helvetica", "B" if is_heading(paragraph) else "", 11)
         pdf.multi_cell(0, 6, paragraph)
         pdf.ln(3)
     pdf.output(str(target))
@@ -62,7 +67,10 @@ def make_docx(name: str, target: Path) -> None:
     document.core_properties.revision = 1
     document.add_heading(title, level=1)
     for paragraph in paragraphs:
-        document.add_paragraph(paragraph)
+        if is_heading(paragraph):
+            document.add_heading(paragraph, level=2)
+        else:
+            document.add_paragraph(paragraph)
     document.save(str(target))
     _fix_zip_dates(target)
 
