@@ -38,6 +38,8 @@ class RetrievalConfig:
     # Below this confidence the outcome is "insufficient evidence" (calibrated on data/questions.json).
     min_confidence: float = 0.35
     max_paths: int = 5
+    # Passages of plain dense search placed first: it is the most precise first-hop signal at the very top.
+    dense_lead: int = 1
     # Breadth of evidence: a document's further passages come after every other document's best one.
     passages_per_document: int = 1
 

@@ -95,6 +95,9 @@ class HybridRetriever:
                 if bridges:
                     final, ranking = self._second_round(final, bridges, seeds, signals, analysis, access, total)
                     rounds = 2
+        if cfg.dense_lead:
+            head = self._by_document(_ranked(dense), access)[: cfg.dense_lead]
+            ranking = head + [c for c in ranking if c not in head]
         if confidence < cfg.min_confidence or not ranking:
             return RetrievalResult(
                 question,
