@@ -1,9 +1,10 @@
 """Relation patterns over spaCy's dependency parse, one small function per pattern.
 
-Each pattern reads one construction (active verb, passive, prepositional attachment, copula with a relational
-noun, apposition, participle and relative clauses) and yields ``(subject token, predicate, object token,
-pattern)``. Predicates are lemma-based lower_snake_case: "was born in" → ``born_in``, "took over" → ``take_over``,
-"is a subsidiary of" → ``subsidiary_of``. Mapping tokens to entity mentions happens in ``extraction/nlp.py``.
+Each pattern reads one construction (active verb, a verb's event noun ("led the discovery of"), passive,
+prepositional attachment, copula with a relational noun, apposition, participle and relative clauses) and yields
+``(subject token, predicate, object token, pattern)``. Predicates are lemma-based lower_snake_case: "was born in"
+→ ``born_in``, "took over" → ``take_over``, "is a subsidiary of" → ``subsidiary_of``. Mapping tokens to entity
+mentions happens in ``extraction/nlp.py``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ CONFIDENCE = {
     "prep": 0.7,
     "copula": 0.8,
     "appositive": 0.8,
+    "object_noun": 0.75,
 }
 
 
@@ -81,6 +83,24 @@ def active(sent: Span) -> Iterator[Candidate]:
                 continue
             for obj in objects:
                 yield subject, predicate, obj, "svo"
+
+
+def object_noun(sent: Span) -> Iterator[Candidate]:
+    """Oyelaran led the discovery of Corvanib → (Oyelaran, lead_discovery_of, Corvanib): the verb's object is an
+    event or role noun, and the entity it is about hangs off that noun."""
+    for verb in sent:
+        if verb.pos_ not in ("VERB", "AUX"):
+            continue
+        nouns = [t for c in verb.children if c.dep_ in OBJECTS for t in _conjuncts(c) if t.pos_ == "NOUN"]
+        if not nouns:
+            continue
+        base = _verb_predicate(verb)
+        subjects = [s for s in _subjects(verb) if s.lower_ not in RELATIVE_PRONOUNS]
+        for noun in nouns:
+            for prep in (c for c in noun.children if c.dep_ == "prep" and c.lower_ in ("of", "for", "on", "into")):
+                for obj in _pobjs(prep):
+                    for subject in subjects:
+                        yield subject, f"{base}_{noun.lemma_.lower()}_{prep.lower_}", obj, "object_noun"
 
 
 def passive(sent: Span) -> Iterator[Candidate]:
@@ -170,4 +190,13 @@ def appositive(sent: Span) -> Iterator[Candidate]:
                     yield holder, f"{_noun_predicate(role)}_of", owner, "appositive"
 
 
-PATTERNS: tuple[Pattern, ...] = (active, passive, prepositional, relative_clause, participle, copula, appositive)
+PATTERNS: tuple[Pattern, ...] = (
+    active,
+    object_noun,
+    passive,
+    prepositional,
+    relative_clause,
+    participle,
+    copula,
+    appositive,
+)

@@ -50,6 +50,7 @@ def triples(extractor: Extractor, text: str) -> set[tuple[str, str, str]]:
             "The European Medicines Agency did not approve Zentoril.",
             ("European Medicines Agency", "not_approve", "Zentoril"),
         ),
+        ("Marcus Oyelaran led the discovery of Corvanib.", ("Marcus Oyelaran", "lead_discovery_of", "Corvanib")),
     ],
 )
 def test_relation_patterns(extractor: Extractor, text: str, expected: tuple[str, str, str]) -> None:
