@@ -9,7 +9,7 @@ DEMO_QUESTIONS = "Which European regulator approved the antibody developed by th
 	"Who is the chief executive of the company that acquired Calder Pharmaceuticals?" \
 	"Who won the Tour de France in 2018?"
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint lint-cypher bench clean
 
 install: $(VENV)/.installed
 
@@ -30,5 +30,14 @@ lint: install
 test: lint
 	$(BIN)/pytest -q
 
+# Neo4j's own Cypher parser (from npm) checks every statement in cypher/ without a server.
+CYPHER_LINT := .cypher-lint
+CYPHER_LINT_PACKAGE := @neo4j-cypher/language-support@2.0.0-next.38
+
+lint-cypher:
+	test -d $(CYPHER_LINT)/node_modules/@neo4j-cypher || npm install --silent --prefix $(CYPHER_LINT) $(CYPHER_LINT_PACKAGE)
+	cp cypher/lint.mjs $(CYPHER_LINT)/lint.mjs
+	node $(CYPHER_LINT)/lint.mjs cypher
+
 clean:
-	rm -rf $(VENV) .kgrag .pytest_cache .ruff_cache
+	rm -rf $(VENV) .kgrag .pytest_cache .ruff_cache $(CYPHER_LINT)

@@ -128,10 +128,19 @@ def run_dense(bench: BenchSet, embedder: Embedder) -> SystemRun:
     return run
 
 
+def wipe_if_server(kg: KnowledgeGraph) -> None:
+    """A benchmark needs a fresh store: a Neo4j database loses kgrag's nodes first (a temporary file is new)."""
+    from kg.neo4j_store import Neo4jStore
+
+    if isinstance(kg.store, Neo4jStore):
+        kg.store.clear()
+
+
 def run_kgrag(bench: BenchSet, store: str) -> SystemRun:
     run = SystemRun("kgrag")
     records = [TextRecord(id=str(p["id"]), title=p["title"], text=passage_text(p)) for p in bench.corpus]
     with KnowledgeGraph.open(store) as kg:
+        wipe_if_server(kg)
         started = time.perf_counter()
         report = kg.ingest_texts(records, progress=sys.stderr.isatty())
         run.index_seconds = time.perf_counter() - started
@@ -244,7 +253,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="only the first N questions of each set")
     parser.add_argument("--out", type=Path, default=Path("bench-out"), help="folder for rankings and summaries")
     parser.add_argument("--store-dir", help="folder for the temporary embedded stores")
-    parser.add_argument("--neo4j", help="build the kgrag store in this Neo4j database instead (it is not wiped)")
+    parser.add_argument(
+        "--neo4j", help="build the kgrag store in this Neo4j database instead (its kgrag nodes are deleted first)"
+    )
     parser.add_argument("--json", action="store_true", help="print the summaries as JSON")
     args = parser.parse_args(argv)
     args.systems = [s.strip() for s in args.systems.split(",") if s.strip()]

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.multihop import load_set, passage_text
+from benchmarks.multihop import load_set, passage_text, wipe_if_server
 from kg.api import KnowledgeGraph, TextRecord
 from kg.config import Settings
 
@@ -47,6 +47,7 @@ def measure(kg: KnowledgeGraph, ingest: Any, questions: list[str]) -> dict[str, 
         "ingest_seconds": round(seconds, 2),
         "documents_per_second": round(report.ingested / seconds, 2),
         "passages_per_second": round(report.chunks / seconds, 2),
+        "relations_per_second": round(report.relations / seconds, 2),
         "queries": len(latencies),
         "latency_p50_ms": round(1000 * statistics.median(latencies), 1),
         "latency_p95_ms": round(1000 * latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))], 1),
@@ -57,7 +58,10 @@ def measure(kg: KnowledgeGraph, ingest: Any, questions: list[str]) -> dict[str, 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bench", type=Path, help="a benchmark set prefix instead of data/corpus")
-    parser.add_argument("--store", help="store location (default: a fresh temporary embedded store)")
+    parser.add_argument(
+        "--store",
+        help="store location (default: a fresh temporary embedded store); a Neo4j database loses its kgrag nodes first",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
@@ -66,12 +70,14 @@ def main(argv: list[str] | None = None) -> int:
             bench = load_set(args.bench)
             name = bench.name
             kg = KnowledgeGraph.open(store)
+            wipe_if_server(kg)
             records = [TextRecord(str(p["id"]), p["title"], passage_text(p)) for p in bench.corpus]
             questions = [q["question"] for q in bench.questions]
             result = measure(kg, lambda: kg.ingest_texts(records), questions)
         else:
             name = "data/corpus"
             kg = KnowledgeGraph.open(store, Settings(domain=str(DATA / "domain" / "pharma.json")))
+            wipe_if_server(kg)
             questions = [q["question"] for q in json.loads((DATA / "questions.json").read_text(encoding="utf-8"))]
             result = measure(kg, lambda: kg.ingest([DATA / "corpus"]), questions)
         kg.close()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from kg.errors import NotFoundError, StoreError
+from kg.lexical import fts_query
 from kg.model import (
     Access,
     Chunk,
@@ -33,7 +33,7 @@ from kg.model import (
     StoreStats,
     Subgraph,
 )
-from kg.store import LexicalField
+from kg.store import LexicalField, entity_view, neighbourhood, validate_graph
 
 log = logging.getLogger(__name__)
 
@@ -80,144 +80,6 @@ _VISIBLE = (
 )
 _IDS = "(SELECT value FROM json_each(:{name}))"
 
-STOPWORDS = frozenset(
-    (
-        "a",
-        "about",
-        "above",
-        "after",
-        "again",
-        "against",
-        "all",
-        "am",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "below",
-        "between",
-        "both",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "down",
-        "during",
-        "each",
-        "few",
-        "for",
-        "from",
-        "further",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "hers",
-        "herself",
-        "him",
-        "himself",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "itself",
-        "just",
-        "me",
-        "more",
-        "most",
-        "my",
-        "myself",
-        "no",
-        "nor",
-        "not",
-        "now",
-        "of",
-        "off",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "ours",
-        "ourselves",
-        "out",
-        "over",
-        "own",
-        "same",
-        "she",
-        "should",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "theirs",
-        "them",
-        "themselves",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "whom",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "yours",
-        "yourself",
-        "yourselves",
-    )
-)
-
-
-def fts_query(text: str) -> str | None:
-    """A safe FTS5 query: every word quoted (no operator survives), OR-ed; ``None`` when nothing is searchable."""
-    words = [w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS]
-    unique = list(dict.fromkeys(words))
-    return " OR ".join(f'"{w}"' for w in unique) if unique else None
-
 
 def _visible(col: str) -> str:
     return _VISIBLE.format(col=col)
@@ -257,7 +119,7 @@ class SQLiteStore:
     # -- writes ---------------------------------------------------------------------------------------------
 
     def write_document(self, graph: DocumentGraph) -> None:
-        self._validate(graph)
+        validate_graph(graph)
         doc = graph.document
         with self._lock, self._transaction():
             self._set_dimension(graph.embeddings.shape[1] if len(graph.chunks) else None, doc.id)
@@ -513,19 +375,12 @@ class SQLiteStore:
                     params,
                 )
             }
-        result = []
-        for entity_id in ids:
-            if entity_id not in stored:
-                continue
-            seen = forms.get(entity_id, [])
-            if access.groups is not None and not seen and entity_id not in related:
-                continue
-            name, kind = stored[entity_id]
-            if access.groups is not None and seen and name.lower() not in {t.lower() for t, _ in seen}:
-                name = max(seen, key=lambda form: form[1])[0]
-            aliases = tuple(t for t, _ in seen)
-            result.append(Entity(entity_id, name, kind, aliases, frequency.get(entity_id, 0)))
-        return result
+        views = (
+            entity_view(i, stored[i], forms.get(i, []), frequency.get(i, 0), i in related, access.groups is not None)
+            for i in ids
+            if i in stored
+        )
+        return [view for view in views if view is not None]
 
     def expand(
         self,
@@ -536,43 +391,29 @@ class SQLiteStore:
         limit: int = 2000,
     ) -> Subgraph:
         groups = _groups_param(access)
-        entity_depth: dict[str, int] = {e.id: 0 for e in self.entities(entity_ids, access)}
-        chunk_set: set[str] = {c.id for c in self.chunks(chunk_ids, access)}
-        frontier_entities, frontier_chunks = set(entity_depth), set(chunk_set)
-        for depth in range(1, hops + 1):
-            new_entities: dict[str, int] = {}
-            new_chunks: set[str] = set()
-            if frontier_entities:
-                params = {"ids": json.dumps(sorted(frontier_entities)), "groups": groups}
-                for (chunk_id,) in self._all(
-                    f"SELECT DISTINCT chunk_id FROM mentions WHERE entity_id IN {_ids('ids')} AND {_visible('doc_id')}",
-                    params,
-                ):
-                    if chunk_id not in chunk_set:
-                        new_chunks.add(chunk_id)
-                for (other,) in self._all(
-                    f"SELECT object_id FROM relations WHERE subject_id IN {_ids('ids')} AND {_visible('doc_id')} "
-                    f"UNION ALL SELECT subject_id FROM relations WHERE object_id IN {_ids('ids')} "
-                    f"AND {_visible('doc_id')}",
-                    params,
-                ):
-                    if other not in entity_depth:
-                        new_entities[other] = new_entities.get(other, 0) + 1
-            if frontier_chunks:
-                for (entity_id,) in self._all(
-                    f"SELECT entity_id FROM mentions WHERE chunk_id IN {_ids('ids')} AND {_visible('doc_id')}",
-                    {"ids": json.dumps(sorted(frontier_chunks)), "groups": groups},
-                ):
-                    if entity_id not in entity_depth:
-                        new_entities[entity_id] = new_entities.get(entity_id, 0) + 1
-            room = max(0, limit - len(entity_depth))
-            chosen = sorted(new_entities, key=lambda e: (-new_entities[e], e))[:room]
-            for entity_id in chosen:
-                entity_depth[entity_id] = depth
-            chunk_set |= new_chunks
-            frontier_entities, frontier_chunks = set(chosen), new_chunks
-            if not frontier_entities and not frontier_chunks:
-                break
+
+        def rows(sql: str, ids: list[str]) -> list[str]:
+            return [r[0] for r in self._all(sql, {"ids": json.dumps(ids), "groups": groups})]
+
+        entity_depth, chunk_set = neighbourhood(
+            [e.id for e in self.entities(entity_ids, access)],
+            [c.id for c in self.chunks(chunk_ids, access)],
+            hops,
+            limit,
+            chunks_of=lambda ids: rows(
+                f"SELECT DISTINCT chunk_id FROM mentions WHERE entity_id IN {_ids('ids')} AND {_visible('doc_id')}",
+                ids,
+            ),
+            neighbours_of=lambda ids: rows(
+                f"SELECT object_id FROM relations WHERE subject_id IN {_ids('ids')} AND {_visible('doc_id')} "
+                f"UNION ALL SELECT subject_id FROM relations WHERE object_id IN {_ids('ids')} "
+                f"AND {_visible('doc_id')}",
+                ids,
+            ),
+            entities_in=lambda ids: rows(
+                f"SELECT entity_id FROM mentions WHERE chunk_id IN {_ids('ids')} AND {_visible('doc_id')}", ids
+            ),
+        )
         entities = {e.id: e for e in self.entities(list(entity_depth), access)}
         params = {"ids": json.dumps(sorted(entities)), "chunks": json.dumps(sorted(chunk_set)), "groups": groups}
         relations = tuple(
@@ -670,27 +511,6 @@ class SQLiteStore:
                 f"document {doc_id!r}: embeddings have {dimension} dimensions but this store holds {stored}; "
                 "use the embedding model the store was built with"
             )
-
-    @staticmethod
-    def _validate(graph: DocumentGraph) -> None:
-        doc_id = graph.document.id
-        chunk_ids = {c.id for c in graph.chunks}
-        entity_ids = {e.id for e in graph.entities}
-        if graph.embeddings.ndim != 2 or graph.embeddings.shape[0] != len(graph.chunks):
-            raise StoreError(
-                f"document {doc_id!r}: {len(graph.chunks)} chunks but embeddings of shape {graph.embeddings.shape}"
-            )
-        if not graph.document.groups:
-            raise StoreError(f"document {doc_id!r} needs at least one access group")
-        for chunk in graph.chunks:
-            if chunk.doc_id != doc_id:
-                raise StoreError(f"document {doc_id!r}: chunk {chunk.id!r} belongs to {chunk.doc_id!r}")
-        for m in graph.mentions:
-            if m.chunk_id not in chunk_ids or m.entity_id not in entity_ids:
-                raise StoreError(f"document {doc_id!r}: mention {m.text!r} refers to an unknown chunk or entity")
-        for r in graph.relations:
-            if r.provenance.chunk_id not in chunk_ids or not {r.subject_id, r.object_id} <= entity_ids:
-                raise StoreError(f"document {doc_id!r}: relation {r.predicate!r} refers to an unknown chunk or entity")
 
     def _remove_derived(self, doc_id: str) -> set[str]:
         """Delete a document and all rows derived from it; returns the entities that may now be orphans."""

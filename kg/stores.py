@@ -14,13 +14,22 @@ def is_neo4j_uri(location: str) -> bool:
     return location.startswith(NEO4J_SCHEMES)
 
 
-def open_store(location: str | Path) -> GraphStore:
-    """Open (creating if needed) the store at ``location``."""
+def open_store(
+    location: str | Path,
+    *,
+    user: str | None = None,
+    password: str | None = None,
+    database: str | None = None,
+) -> GraphStore:
+    """Open (creating if needed) the store at ``location``.
+
+    For Neo4j, credentials and the database default to ``NEO4J_USER``, ``NEO4J_PASSWORD`` and ``NEO4J_DATABASE``.
+    """
     location = str(location)
     if is_neo4j_uri(location):
-        raise StoreError(
-            f"{location}: the Neo4j store is not available in this version yet; use an embedded store path"
-        )
+        from kg.neo4j_store import Neo4jStore
+
+        return Neo4jStore(location, user=user, password=password, database=database)
     if "://" in location:
         raise StoreError(f"unsupported store URI {location!r}: use a file path or one of {', '.join(NEO4J_SCHEMES)}")
     from kg.sqlite_store import SQLiteStore

@@ -1,0 +1,2 @@
+MATCH (c:Chunk)
+RETURN count(c) AS chunks

@@ -1,0 +1,2 @@
+CREATE (d:Document)
+SET d = $properties

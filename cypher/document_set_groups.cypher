@@ -1,0 +1,3 @@
+MATCH (d:Document {id: $doc_id})
+SET d.groups = $groups
+RETURN d.id AS id

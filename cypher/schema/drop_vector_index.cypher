@@ -1,0 +1,1 @@
+DROP INDEX kgrag_chunk_embedding IF EXISTS

@@ -1,0 +1,3 @@
+SHOW INDEXES YIELD name, state, options
+WHERE name = $name
+RETURN state, options

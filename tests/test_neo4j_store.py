@@ -1,0 +1,208 @@
+"""The Neo4j store against a real server: the shared contract, plus schema, version handling, batching,
+idempotency and injection attempts.
+
+Runs when ``NEO4J_URI`` is set (with ``NEO4J_USER``/``NEO4J_PASSWORD``, optionally ``NEO4J_DATABASE``), for example
+against ``docker compose up -d``. The tests delete kgrag's nodes in that database: point them at a scratch one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from kg.errors import StoreError
+from kg.model import Access, Chunk, Document, DocumentGraph, Entity, Mention, Provenance, Relation, StoreStats
+from tests.contract.store_contract import HOSTILE, StoreContract, entity_id, make_graph
+
+NEO4J_URI = os.environ.get("NEO4J_URI")
+
+pytestmark = [
+    pytest.mark.neo4j,
+    pytest.mark.skipif(not NEO4J_URI, reason="NEO4J_URI is not set: no Neo4j server to test against"),
+]
+
+ALL = Access.unrestricted()
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[object]:
+    from kg.neo4j_store import Neo4jStore
+
+    store = Neo4jStore(NEO4J_URI or "")
+    store.clear()
+    yield store
+    store.clear()
+    store.close()
+
+
+@pytest.fixture
+def neo(server: object) -> object:
+    server.clear()
+    return server
+
+
+class TestNeo4jStore(StoreContract):
+    @pytest.fixture
+    def store(self, neo: object) -> object:
+        return neo
+
+
+def _rows(store: object, statement: str, **params: object) -> list[dict[str, object]]:
+    return store._run(statement, **params)
+
+
+def test_schema_has_constraints_and_indexes(neo: object) -> None:
+    neo.write_document(StoreContract().acquisition())
+    names = {r["name"] for r in _rows(neo, "SHOW INDEXES YIELD name RETURN name")}
+    assert {"kgrag_chunk_text", "kgrag_mention_text", "kgrag_entity_names", "kgrag_chunk_embedding"} <= names
+    constraints = {r["name"] for r in _rows(neo, "SHOW CONSTRAINTS YIELD name RETURN name")}
+    assert {"kgrag_document_id", "kgrag_chunk_id", "kgrag_entity_id"} <= constraints
+    [vector] = _rows(
+        neo, "SHOW INDEXES YIELD name, type, options WHERE name = 'kgrag_chunk_embedding' RETURN type, options"
+    )
+    assert vector["type"] == "VECTOR"
+    assert vector["options"]["indexConfig"]["vector.dimensions"] == StoreContract.DIM
+
+
+def test_server_version_is_detected(neo: object) -> None:
+    from kg.neo4j_store import MIN_VERSION, vector_index_statement
+
+    assert neo.server.version[:2] >= MIN_VERSION
+    [row] = [r for r in _rows(neo, "CALL dbms.components() YIELD name, versions RETURN name, versions")]
+    assert row["versions"][0].startswith(".".join(map(str, neo.server.version[:2])))
+    expected = "schema/vector_index" if neo.server.version[:2] >= (5, 15) else "schema/vector_index_procedure"
+    assert vector_index_statement(neo.server.version) == expected
+
+
+def test_graph_reads_naturally_in_browser(neo: object) -> None:
+    neo.write_document(StoreContract().acquisition())
+    [row] = _rows(
+        neo,
+        "MATCH (s:Entity:Org {name: 'Halvorsen Therapeutics'})-[r:ACQUIRE]->(o:Entity:Org) "
+        "RETURN o.name AS object, r.predicate AS predicate, r.doc_id AS doc, r.extractor AS extractor, "
+        "r.start AS start, r.`end` AS stop",
+    )
+    assert row["object"] == "Nordlys Bio" and row["predicate"] == "acquire" and row["doc"] == "press"
+    assert row["extractor"] == "test" and row["stop"] > row["start"]
+    [chain] = _rows(
+        neo,
+        "MATCH (:Document {id: 'press'})-[:HAS_CHUNK]->(a:Chunk)-[:NEXT]->(b:Chunk) "
+        "RETURN a.position AS a, b.position AS b",
+    )
+    assert (chain["a"], chain["b"]) == (0, 1)
+    [drug] = _rows(neo, "MATCH (e:Entity:Drug) RETURN e.name AS name, e.aliases AS aliases")
+    assert drug == {"name": "Veltrazumab", "aliases": ["Veltrazumab"]}
+
+
+def test_large_documents_are_written_in_batches(neo: object) -> None:
+    sentences = [f"Compound K-{i} was studied by Halvorsen Therapeutics." for i in range(2500)]
+    graph = make_graph(
+        "big",
+        sentences,
+        {"Halvorsen Therapeutics": ("ORG", ["Halvorsen Therapeutics"])},
+        dim=StoreContract.DIM,
+    )
+    neo.write_document(graph)
+    assert neo.stats() == StoreStats(documents=1, chunks=2500, entities=1, mentions=2500, relations=0)
+    [halvorsen] = neo.entities([entity_id("Halvorsen Therapeutics")], ALL)
+    assert halvorsen.frequency == 2500
+    neo.write_document(graph)
+    assert neo.stats().chunks == 2500
+    assert neo.delete_document("big") and neo.stats() == StoreStats(0, 0, 0, 0, 0)
+
+
+def test_rewriting_creates_no_duplicate_relationships(neo: object) -> None:
+    contract = StoreContract()
+    for _ in range(3):
+        neo.write_document(contract.acquisition())
+        neo.write_document(contract.memo())
+    counts = _rows(
+        neo,
+        "MATCH ()-[r]->() RETURN type(r) AS type, count(r) AS n ORDER BY type",
+    )
+    assert {r["type"]: r["n"] for r in counts} == {
+        "ACQUIRE": 1,
+        "DEVELOP": 2,
+        "HAS_CHUNK": 4,
+        "MENTIONS": 8,
+        "NEXT": 2,
+        "PLAN_ACQUIRE": 1,
+    }
+    assert _rows(neo, "MATCH (m:KgragMeta) RETURN count(m) AS n") == [{"n": 1}]
+
+
+def test_injection_attempts_are_stored_as_data(neo: object) -> None:
+    """Quotes, backticks and Cypher fragments in names, texts, types and predicates never become Cypher."""
+    neo.write_document(StoreContract().acquisition())
+    before = neo.stats()
+    base = make_graph(
+        "hostile",
+        [f"{HOSTILE[2]} met {HOSTILE[3]}.", f"Then {HOSTILE[5]} happened."],
+        {HOSTILE[2]: ("ORG`) DETACH DELETE (n", [HOSTILE[2]]), HOSTILE[3]: ("PERSON", [HOSTILE[3]])},
+        dim=StoreContract.DIM,
+        title=HOSTILE[0],
+    )
+    subject, obj = (e.id for e in base.entities)
+    hostile_relation = Relation(
+        subject,
+        "meet`]->(x) WITH x MATCH (n) DETACH DELETE n //",
+        obj,
+        Provenance("hostile", base.chunks[0].id, 0, 10, "x' OR 1=1 --", "1"),
+    )
+    graph = DocumentGraph(
+        base.document, base.chunks, base.embeddings, base.entities, base.mentions, (hostile_relation,)
+    )
+    neo.write_document(graph)
+    assert neo.stats().documents == before.documents + 1
+    assert neo.document_graph("press") is not None
+    back = neo.document_graph("hostile")
+    assert back is not None and back.document.title == HOSTILE[0]
+    assert {e.name for e in back.entities} == {HOSTILE[2], HOSTILE[3]}
+    assert back.relations == (hostile_relation,)
+    for text in HOSTILE:
+        neo.lexical_search(text, 5, ALL)
+        neo.entity_candidates([text], Access.of([text]))
+        list(neo.documents(Access.of([text])))
+    assert neo.stats().documents == before.documents + 1
+
+
+def test_dimension_mismatch_is_refused(neo: object) -> None:
+    neo.write_document(StoreContract().acquisition())
+    other = make_graph("other", ["Another sentence about Nordlys Bio."], {}, dim=StoreContract.DIM + 4)
+    with pytest.raises(StoreError, match="dimensions"):
+        neo.write_document(other)
+    assert neo.document_version("other") is None
+
+
+def test_restricted_vector_search_widens_until_enough_visible(neo: object) -> None:
+    """The vector index returns nearest nodes regardless of access; the store asks again until k readable remain."""
+    target = StoreContract().acquisition()
+    neo.write_document(target)
+    query = target.embeddings[0]
+    for i in range(60):
+        near = query + np.float32(1e-3 * (i + 1))
+        chunk = Chunk(f"secret-chunk-{i}", f"secret-{i}", 0, 0, 12, "Secret text.")
+        doc = Document(f"secret-{i}", f"file:///s{i}", "Secret", "text/plain", "v1", "Secret text.", ("board",))
+        neo.write_document(DocumentGraph(doc, (chunk,), np.stack([near / np.linalg.norm(near)]), (), (), ()))
+    hits = neo.vector_search(query, 2, Access.of(["public"]))
+    assert [h.chunk_id for h in hits] == [c.id for c in target.chunks]
+    assert neo.vector_search(query, 2, Access.of(["board"]))[0].chunk_id.startswith("secret-chunk-")
+
+
+def test_entity_records_keep_their_first_type(neo: object) -> None:
+    contract = StoreContract()
+    neo.write_document(contract.acquisition())
+    relabelled = make_graph(
+        "again",
+        ["Halvorsen Therapeutics announced results."],
+        {"Halvorsen Therapeutics": ("PERSON", ["Halvorsen Therapeutics"])},
+        dim=StoreContract.DIM,
+    )
+    neo.write_document(relabelled)
+    [row] = _rows(neo, "MATCH (e:Entity {name: 'Halvorsen Therapeutics'}) RETURN e.type AS type, labels(e) AS labels")
+    assert row["type"] == "ORG" and "Person" not in row["labels"]
+    assert isinstance(neo.entities([entity_id("Halvorsen Therapeutics")], ALL)[0], Entity)
+    assert all(isinstance(m, Mention) for m in neo.document_graph("again").mentions)
