@@ -20,9 +20,11 @@ from tqdm import tqdm
 from extraction.chunking import chunk_text
 from extraction.loaders import LoadedDocument, iter_files, load_file, load_text
 from extraction.nlp import Extraction, Extractor, RawMention
+from extraction.pii import PiiDetector, PiiSpan, protect, stored_mode, without_values
 from extraction.resolve import EntityResolver
+from kg.config import PII_MODES, PiiMode
 from kg.embedding import Embedder
-from kg.errors import KgragError, LoadError
+from kg.errors import ConfigError, KgragError, LoadError
 from kg.model import (
     PUBLIC_GROUP,
     Access,
@@ -139,6 +141,7 @@ class _Tally:
 class _Pending:
     doc_id: str
     loaded: LoadedDocument
+    placeholders: tuple[PiiSpan, ...] = ()  # where a redacted text's values were
 
 
 def document_id(source: str) -> str:
@@ -156,6 +159,7 @@ class IngestionPipeline:
         embedder: Embedder,
         chunk_max_chars: int = 1200,
         batch_size: int = 16,
+        pii: PiiDetector | None = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
@@ -164,6 +168,7 @@ class IngestionPipeline:
         self.embedder = embedder
         self.chunk_max_chars = chunk_max_chars
         self.batch_size = batch_size
+        self.pii = pii
 
     def ingest_paths(
         self,
@@ -171,8 +176,12 @@ class IngestionPipeline:
         groups: Sequence[str] = (PUBLIC_GROUP,),
         progress: bool = False,
         force: bool = False,
+        pii: PiiMode = "off",
     ) -> IngestReport:
-        """Ingest files and folders (recursively); unreadable files are reported, the rest go on."""
+        """Ingest files and folders (recursively); unreadable files are reported, the rest go on.
+
+        ``pii`` is what happens to personal data: ``redact`` before storing, ``mask`` in results, or ``off``.
+        """
         started = time.perf_counter()
         tally = _Tally()
         files: list[Path] = []
@@ -189,7 +198,7 @@ class IngestionPipeline:
                 return FailedSource(e.path, e.reason)
             return _Pending(document_id(loaded.source), loaded)
 
-        self._run((load(p) for p in files), len(files), groups, progress, force, tally)
+        self._run((load(p) for p in files), len(files), groups, progress, force, pii, tally)
         return tally.report(started)
 
     def ingest_records(
@@ -199,8 +208,9 @@ class IngestionPipeline:
         progress: bool = False,
         force: bool = False,
         total: int | None = None,
+        pii: PiiMode = "off",
     ) -> IngestReport:
-        """Ingest in-memory texts; each record's ``id`` is its document id."""
+        """Ingest in-memory texts; each record's ``id`` is its document id; ``pii`` as for ``ingest_paths``."""
         started = time.perf_counter()
         tally = _Tally()
 
@@ -214,7 +224,7 @@ class IngestionPipeline:
 
         if total is None and isinstance(records, Sequence):
             total = len(records)
-        self._run((load(r) for r in records), total, groups, progress, force, tally)
+        self._run((load(r) for r in records), total, groups, progress, force, pii, tally)
         return tally.report(started)
 
     def _run(
@@ -224,9 +234,11 @@ class IngestionPipeline:
         groups: Sequence[str],
         progress: bool,
         force: bool,
+        pii: PiiMode,
         tally: _Tally,
     ) -> None:
         group_tuple = _clean_groups(groups)
+        detector = self._detector(pii)
         bar = tqdm(total=total, unit="doc", desc="ingest", disable=not progress, leave=False)
         try:
             for batch in _batched(items, self.batch_size):
@@ -236,12 +248,13 @@ class IngestionPipeline:
                         log.warning("skipped %s: %s", item.source, item.reason)
                         tally.failed.append(item)
                         bar.update(1)
-                    elif not force and self.store.document_version(item.doc_id) == item.loaded.content_hash:
-                        self._refresh_groups(item.doc_id, group_tuple)
+                    elif not force and self._is_current(item, group_tuple, pii):
                         tally.unchanged += 1
                         bar.update(1)
-                    else:
+                    elif detector is None:
                         todo.append(item)
+                    else:
+                        todo.append(_Pending(item.doc_id, *protect(item.loaded, pii, detector)))
                 for item, graph in self._build(todo, group_tuple, tally):
                     try:
                         self.store.write_document(graph)
@@ -256,10 +269,25 @@ class IngestionPipeline:
         finally:
             bar.close()
 
-    def _refresh_groups(self, doc_id: str, groups: tuple[str, ...]) -> None:
-        stored = self.store.get_document(doc_id, Access.unrestricted())
-        if stored is not None and tuple(sorted(stored.groups)) != groups:
-            self.store.set_groups(doc_id, groups)
+    def _is_current(self, item: _Pending, groups: tuple[str, ...], pii: PiiMode) -> bool:
+        """Stored in this version and under this PII mode, so only its groups may need changing."""
+        if self.store.document_version(item.doc_id) != item.loaded.content_hash:
+            return False
+        stored = self.store.get_document(item.doc_id, Access.unrestricted())
+        if stored is None or stored_mode(stored.metadata) != pii:
+            return False
+        if tuple(sorted(stored.groups)) != groups:
+            self.store.set_groups(item.doc_id, groups)
+        return True
+
+    def _detector(self, pii: PiiMode) -> PiiDetector | None:
+        if pii not in PII_MODES:
+            raise ConfigError(f"unknown PII mode {pii!r}; use one of {', '.join(PII_MODES)}")
+        if pii == "off":
+            return None
+        if self.pii is None:
+            raise ConfigError("this pipeline has no PII detector; build it with pii=PiiDetector(...)")
+        return self.pii
 
     def _build(
         self, items: list[_Pending], groups: tuple[str, ...], tally: _Tally
@@ -267,7 +295,8 @@ class IngestionPipeline:
         """Extract, resolve and embed a batch together: spaCy and the encoder are far faster batched."""
         if not items:
             return
-        extractions = self.extractor.extract([item.loaded.text for item in items])
+        extracted = self.extractor.extract([item.loaded.text for item in items])
+        extractions = [without_values(e, item.placeholders) for item, e in zip(items, extracted, strict=True)]
         resolver = self._resolver_for(items, extractions)
         built: list[tuple[_Pending, Document, list[Chunk], list[Entity], list[Mention], list[Relation]]] = []
         for item, extraction in zip(items, extractions, strict=True):

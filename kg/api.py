@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from extraction.domain import load_domain
 from extraction.nlp import Extractor
+from extraction.pii import PiiDetector, PiiMode
 from extraction.pipeline import FailedSource, IngestionPipeline, IngestReport, TextRecord
+from kg.audit import Action, AuditEvent, AuditLog, audit_path
 from kg.config import DEFAULT_STORE, Settings
 from kg.embedding import Embedder
-from kg.errors import NotFoundError
+from kg.errors import ConfigError, NotFoundError
 from kg.model import PUBLIC_GROUP, Access, Document, StoreStats
 from kg.store import GraphStore
 from kg.stores import open_store
+from retrieval.citations import check_citation, verify_result
 from retrieval.config import RetrievalConfig
-from retrieval.result import RetrievalResult
+from retrieval.masking import ResultMasker, cleared, mask_document
+from retrieval.result import CitationCheck, RetrievalResult
 from retrieval.retriever import HybridRetriever
 
 __all__ = ["FailedSource", "IngestReport", "KnowledgeGraph", "TextRecord"]
@@ -28,11 +34,19 @@ class KnowledgeGraph:
     """A store plus the models that fill and query it; models load on first use, not on open."""
 
     def __init__(
-        self, store: GraphStore, settings: Settings | None = None, retrieval: RetrievalConfig | None = None
+        self,
+        store: GraphStore,
+        settings: Settings | None = None,
+        retrieval: RetrievalConfig | None = None,
+        *,
+        audit: AuditLog | None = None,
     ) -> None:
+        """``audit`` records queries, deletions and ACL changes; without it, ``settings.audit_log`` when set
+        (``open`` always supplies a log: beside the store by default)."""
         self.store = store
         self.settings = settings or Settings.from_env()
         self.retrieval_config = retrieval or RetrievalConfig()
+        self.audit = audit or (AuditLog(self.settings.audit_log) if self.settings.audit_log else None)
 
     @classmethod
     def open(
@@ -41,11 +55,17 @@ class KnowledgeGraph:
         settings: Settings | None = None,
         *,
         retrieval: RetrievalConfig | None = None,
+        auth: tuple[str, str] | None = None,
+        database: str | None = None,
     ) -> KnowledgeGraph:
-        """Open the embedded store at a path (created if missing); without one, ``KGRAG_STORE`` or
-        ``.kgrag/graph.db``."""
+        """Open a store: a path is the embedded store (created if missing), a ``neo4j://`` or ``bolt://`` URI is
+        Neo4j (``auth`` and ``database`` default to ``NEO4J_USER``, ``NEO4J_PASSWORD``, ``NEO4J_DATABASE``).
+        Without a location, ``KGRAG_STORE`` or ``.kgrag/graph.db``."""
         location = str(store or os.environ.get("KGRAG_STORE") or DEFAULT_STORE)
-        return cls(open_store(location), settings, retrieval)
+        settings = settings or Settings.from_env()
+        user, password = auth or (None, None)
+        opened = open_store(location, user=user, password=password, database=database)
+        return cls(opened, settings, retrieval, audit=AuditLog(audit_path(location, settings.audit_log)))
 
     def __enter__(self) -> KnowledgeGraph:
         return self
@@ -70,7 +90,11 @@ class KnowledgeGraph:
     @cached_property
     def pipeline(self) -> IngestionPipeline:
         return IngestionPipeline(
-            self.store, self.extractor, self.embedder, chunk_max_chars=self.settings.chunk_max_chars
+            self.store,
+            self.extractor,
+            self.embedder,
+            chunk_max_chars=self.settings.chunk_max_chars,
+            pii=PiiDetector(self.settings.spacy_model, domain=self.extractor.domain),
         )
 
     @cached_property
@@ -83,9 +107,15 @@ class KnowledgeGraph:
         groups: Sequence[str] = (PUBLIC_GROUP,),
         progress: bool = False,
         force: bool = False,
+        pii: PiiMode | None = None,
     ) -> IngestReport:
-        """Ingest files and folders; unchanged documents are skipped unless ``force``."""
-        return self.pipeline.ingest_paths(paths, groups=groups, progress=progress, force=force)
+        """Ingest files and folders; unchanged documents are skipped unless ``force``.
+
+        ``pii`` (default ``settings.pii_mode``): ``redact`` removes personal data before anything is stored,
+        ``mask`` stores it but masks it in results for callers outside the ``pii`` group, ``off`` does neither.
+        """
+        mode = pii or self.settings.pii_mode
+        return self.pipeline.ingest_paths(paths, groups=groups, progress=progress, force=force, pii=mode)
 
     def ingest_texts(
         self,
@@ -93,9 +123,11 @@ class KnowledgeGraph:
         groups: Sequence[str] = (PUBLIC_GROUP,),
         progress: bool = False,
         force: bool = False,
+        pii: PiiMode | None = None,
     ) -> IngestReport:
-        """Ingest in-memory texts, each with its own document id."""
-        return self.pipeline.ingest_records(records, groups=groups, progress=progress, force=force)
+        """Ingest in-memory texts, each with its own document id; ``pii`` as for ``ingest``."""
+        mode = pii or self.settings.pii_mode
+        return self.pipeline.ingest_records(records, groups=groups, progress=progress, force=force, pii=mode)
 
     def query(
         self,
@@ -104,26 +136,86 @@ class KnowledgeGraph:
         groups: Sequence[str] | None = None,
         user: str | None = None,
     ) -> RetrievalResult:
-        """Retrieve cited evidence for ``question`` as seen by a caller in ``groups`` (default: public only)."""
-        return self.retriever.retrieve(question, self._access(groups, user), k=k)
+        """Retrieve cited evidence for ``question`` as seen by a caller in ``groups`` (default: public only).
+
+        Every citation is checked against the stored documents (see ``RetrievalResult.citation_problems``),
+        and the query and what it returned are audited before the result is handed out."""
+        access = self._access(groups, user)
+        result = verify_result(self.retriever.retrieve(question, access, k=k), self._stored_document)
+        self._record(
+            "query",
+            access,
+            question=question,
+            status=result.status,
+            doc_ids=result.cited_doc_ids(),
+            chunk_ids=tuple(p.chunk_id for p in result.passages),
+            citation_problems=len(result.citation_problems),
+        )
+        return ResultMasker(self.store).mask(result, access)
 
     def document(self, doc_id: str, groups: Sequence[str] | None = None) -> Document:
-        found = self.store.get_document(doc_id, self._access(groups, None))
+        """The document as a caller in ``groups`` sees it: personal data masked unless they are in ``pii``."""
+        access = self._access(groups, None)
+        found = self.store.get_document(doc_id, access)
         if found is None:
             raise NotFoundError(f"no document {doc_id!r}")
-        return found
+        return found if cleared(access) else mask_document(found)
 
     def documents(self, groups: Sequence[str] | None = None) -> list[Document]:
-        return list(self.store.documents(self._access(groups, None)))
+        access = self._access(groups, None)
+        found = self.store.documents(access)
+        return list(found) if cleared(access) else [mask_document(d) for d in found]
 
-    def delete(self, doc_id: str) -> bool:
-        return self.store.delete_document(doc_id)
+    def verify_citation(
+        self,
+        doc_id: str,
+        start: int,
+        end: int,
+        content_hash: str | None = None,
+        text: str | None = None,
+        groups: Sequence[str] | None = None,
+    ) -> CitationCheck:
+        """Check that the stored document (as seen by a caller in ``groups``) still is version ``content_hash``
+        and holds ``text`` at ``[start:end]``; raises ``NotFoundError`` when the caller cannot see it."""
+        return check_citation(doc_id, self.document(doc_id, groups), start, end, content_hash, text)
 
-    def set_groups(self, doc_id: str, groups: Sequence[str]) -> None:
-        self.store.set_groups(doc_id, groups)
+    def delete(self, doc_id: str, user: str | None = None) -> bool:
+        """Erase a document and everything derived from it; ``False`` when it was not stored. Audited."""
+        deleted = self.store.delete_document(doc_id)
+        self._record("delete", Access.unrestricted(user), doc_ids=(doc_id,), existed=deleted)
+        return deleted
+
+    def set_groups(self, doc_id: str, groups: Sequence[str], user: str | None = None) -> None:
+        """Replace a document's access groups; audited, also when the document does not exist."""
+        try:
+            self.store.set_groups(doc_id, groups)
+        except NotFoundError:
+            self._record("acl_set", Access.unrestricted(user), doc_ids=(doc_id,), existed=False, acl=tuple(groups))
+            raise
+        self._record("acl_set", Access.unrestricted(user), doc_ids=(doc_id,), existed=True, acl=tuple(groups))
+
+    def audit_events(
+        self,
+        since: datetime | None = None,
+        user: str | None = None,
+        action: Action | None = None,
+        limit: int | None = None,
+    ) -> list[AuditEvent]:
+        """Audited events, oldest first; with ``limit``, the latest ``limit`` of those matching."""
+        if self.audit is None:
+            raise ConfigError("no audit log is configured: set Settings.audit_log or KGRAG_AUDIT_LOG")
+        return self.audit.events(since=since, user=user, action=action, limit=limit)
 
     def stats(self) -> StoreStats:
         return self.store.stats()
+
+    def _stored_document(self, doc_id: str) -> Document | None:
+        return self.store.get_document(doc_id, Access.unrestricted())
+
+    def _record(self, action: Action, access: Access, **values: Any) -> None:
+        if self.audit is not None:
+            groups = None if access.groups is None else tuple(sorted(access.groups))
+            self.audit.record(AuditEvent.now(action, user=access.user, groups=groups, **values))
 
     @staticmethod
     def _access(groups: Sequence[str] | None, user: str | None) -> Access:

@@ -11,17 +11,27 @@ import logging
 import sys
 import textwrap
 from collections.abc import Callable
+from contextlib import closing
+from dataclasses import asdict
+from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar
 
 import click
 
 from kg.api import KnowledgeGraph
-from kg.config import Settings
+from kg.audit import ACTIONS
+from kg.config import PII_MODES, PiiMode, Settings
 from kg.errors import KgragError
+from kg.migrate import migrate as migrate_stores
+from kg.model import StoreStats
+from kg.stores import open_store
+from retrieval.citations import version_problem
 from retrieval.result import GraphPath, RetrievalResult
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+UNVERIFIED = "  [UNVERIFIED]"  # marks a citation that no longer matches the stored document
 
 
 def _split_groups(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
@@ -39,7 +49,8 @@ def store_options(func: F) -> F:
         click.option(
             "--store",
             envvar="KGRAG_STORE",
-            help="Embedded store path (default .kgrag/graph.db). Env: KGRAG_STORE.",
+            help="Embedded store path (default .kgrag/graph.db) or a Neo4j URI (neo4j://host:7687; credentials "
+            "from NEO4J_USER, NEO4J_PASSWORD, database from NEO4J_DATABASE). Env: KGRAG_STORE.",
         ),
         click.option("--spacy-model", envvar="KGRAG_SPACY_MODEL", help="Any installed spaCy pipeline."),
         click.option(
@@ -108,20 +119,30 @@ def cli(verbose: int) -> None:
     help="Comma-separated access groups for these documents.",
 )
 @click.option("--force", is_flag=True, help="Re-extract documents even when unchanged.")
+@click.option(
+    "--pii",
+    type=click.Choice(PII_MODES),
+    help="Personal data: redact before storing, or mask in results for callers outside the pii group "
+    "(default off). Env: KGRAG_PII.",
+)
 @store_options
 @handle_errors
-def ingest(paths: tuple[str, ...], acl: tuple[str, ...], force: bool, as_json: bool, **options: Any) -> None:
+def ingest(
+    paths: tuple[str, ...], acl: tuple[str, ...], force: bool, pii: PiiMode | None, as_json: bool, **options: Any
+) -> None:
     """Ingest files and folders (txt, md, html, pdf, docx, csv, json, jsonl, RDF).
 
-    Unchanged documents are skipped; a file that cannot be read is reported and the others go on. Exits 1 if
-    any file failed.
+    Unchanged documents are skipped (unless ingested under another --pii mode); a file that cannot be read is
+    reported and the others go on. Exits 1 if any file failed.
 
     \b
     kgrag ingest data/corpus --acl public
     kgrag ingest reports/ --acl oncology,staff --store reports.db
+    kgrag ingest data/restricted --acl hr --pii redact
     """
     with _open(options) as kg:
-        report = kg.ingest(paths, groups=acl, progress=sys.stderr.isatty() and not as_json, force=force)
+        progress = sys.stderr.isatty() and not as_json
+        report = kg.ingest(paths, groups=acl, progress=progress, force=force, pii=pii)
     if as_json:
         _echo_json(report.to_dict())
     else:
@@ -174,17 +195,30 @@ def query(
 @cli.command()
 @click.argument("doc_id")
 @click.option("--span", help="Print only START:END of the document's extracted text.")
+@click.option("--hash", "content_hash", help="The cited version (sha256); refuse to print any other version.")
 @click.option("--groups", callback=_split_groups, help="The caller's access groups (default: public).")
 @store_options
 @handle_errors
-def show(doc_id: str, span: str | None, groups: tuple[str, ...] | None, as_json: bool, **options: Any) -> None:
+def show(
+    doc_id: str,
+    span: str | None,
+    content_hash: str | None,
+    groups: tuple[str, ...] | None,
+    as_json: bool,
+    **options: Any,
+) -> None:
     """Print a document (or a cited span of it), to check a citation in one step.
 
+    With --hash, a citation of another version than the stored one is an error and nothing is printed.
+
     \b
-    kgrag show 3f2a9c... --span 120:348
+    kgrag show 3f2a9c... --span 120:348 --hash 9b1c04...
     """
     with _open(options) as kg:
         doc = kg.document(doc_id, groups=groups)
+    problem = version_problem(content_hash, doc.content_hash) if content_hash is not None else None
+    if problem:
+        raise click.ClickException(f"{problem}; nothing printed")
     start, end = _parse_span(span, len(doc.text))
     text = doc.text[start:end]
     if as_json:
@@ -261,12 +295,13 @@ def documents(groups: tuple[str, ...] | None, as_json: bool, **options: Any) -> 
 
 @cli.command()
 @click.argument("doc_id")
+@click.option("--as", "user", help="Who is deleting (recorded in the audit log).")
 @store_options
 @handle_errors
-def delete(doc_id: str, as_json: bool, **options: Any) -> None:
+def delete(doc_id: str, user: str | None, as_json: bool, **options: Any) -> None:
     """Erase a document and everything derived from it."""
     with _open(options) as kg:
-        deleted = kg.delete(doc_id)
+        deleted = kg.delete(doc_id, user=user)
     if as_json:
         _echo_json({"id": doc_id, "deleted": deleted})
     elif deleted:
@@ -283,20 +318,98 @@ def acl() -> None:
 @acl.command("set")
 @click.argument("doc_id")
 @click.argument("groups", callback=_split_groups)
+@click.option("--as", "user", help="Who is changing the groups (recorded in the audit log).")
 @store_options
 @handle_errors
-def acl_set(doc_id: str, groups: tuple[str, ...], as_json: bool, **options: Any) -> None:
+def acl_set(doc_id: str, groups: tuple[str, ...], user: str | None, as_json: bool, **options: Any) -> None:
     """Replace a document's access groups; effective for the next query.
 
     \b
     kgrag acl set 3f2a9c... oncology,staff
     """
     with _open(options) as kg:
-        kg.set_groups(doc_id, groups)
+        kg.set_groups(doc_id, groups, user=user)
     if as_json:
         _echo_json({"id": doc_id, "groups": list(groups)})
     else:
         click.echo(f"{doc_id}: {','.join(groups)}")
+
+
+def _parse_since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO date or time, e.g. 2025-03-01T09:00") from None
+
+
+@cli.command()
+@click.option("--user", help="Only this user's events.")
+@click.option("--action", type=click.Choice(ACTIONS), help="Only this kind of event.")
+@click.option("--since", callback=_parse_since, help="Only events at or after this ISO time (UTC if no zone).")
+@click.option("--limit", type=click.IntRange(min=1), help="Only the latest N matching events.")
+@store_options
+@handle_errors
+def audit(
+    user: str | None, action: str | None, since: datetime | None, limit: int | None, as_json: bool, **options: Any
+) -> None:
+    """Show the audit log: who queried what and was shown which documents, who deleted or re-grouped one.
+
+    \b
+    kgrag audit --user alice --since 2025-03-01 --limit 20
+    kgrag audit --action delete --json
+    """
+    with _open(options) as kg:
+        events = kg.audit_events(since=since, user=user, action=action, limit=limit)
+    if as_json:
+        _echo_json([e.to_dict() for e in events])
+        return
+    for e in events:
+        groups = "(all)" if e.groups is None else ",".join(e.groups)
+        if e.action == "query":
+            unverified = f", {e.citation_problems} unverified citation(s)" if e.citation_problems else ""
+            detail = f"{e.status}, {len(e.doc_ids)} document(s){unverified}: {textwrap.shorten(e.question or '', 60)}"
+        else:
+            detail = " ".join(e.doc_ids) + ("" if e.existed else " (no such document)")
+            if e.action == "acl_set":
+                detail += f" -> {','.join(e.acl or ())}"
+        click.echo(f"{e.time[:19]}  {e.action:<8} {e.user or '-':<12} {groups:<16} {detail}")
+
+
+@cli.command()
+@click.option("--from", "source", required=True, help="The store to copy from (path or Neo4j URI).")
+@click.option("--to", "target", required=True, help="The store to copy into (path or Neo4j URI).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@handle_errors
+def migrate(source: str, target: str, as_json: bool) -> None:
+    """Copy every document, chunk, embedding, entity, mention and relation between stores.
+
+    \b
+    kgrag migrate --from .kgrag/graph.db --to neo4j://localhost:7687
+    kgrag migrate --from neo4j://localhost:7687 --to backup.db
+    """
+    with closing(open_store(source)) as from_store, closing(open_store(target)) as to_store:
+        report = migrate_stores(from_store, to_store, progress=not as_json)
+    if as_json:
+        _echo_json(
+            {
+                "documents": report.documents,
+                "complete": report.complete,
+                "source": asdict(report.source),
+                "target": asdict(report.target),
+            }
+        )
+    else:
+        click.echo(f"copied {report.documents} documents from {source} to {target}")
+        click.echo(f"source: {_counts(report.source)}")
+        click.echo(f"target: {_counts(report.target)}")
+        if not report.complete:
+            click.echo("the target holds more than the source: it was not empty before", err=True)
+
+
+def _counts(stats: StoreStats) -> str:
+    return ", ".join(f"{name} {value}" for name, value in asdict(stats).items())
 
 
 def format_result(result: RetrievalResult) -> str:
@@ -309,9 +422,10 @@ def format_result(result: RetrievalResult) -> str:
     if result.linked_entities:
         linked = ", ".join(f"{e.name} [{e.type}]" for e in result.linked_entities)
         lines.append(f"Question entities: {linked}")
+    lines.extend(f"WARNING: unverified citation: {c.problem}" for c in result.citation_problems)
     for rank, p in enumerate(result.passages, start=1):
         lines.append("")
-        lines.append(f"[{rank}] {p.title}  score {p.score:.3f}")
+        lines.append(f"[{rank}] {p.title}  score {p.score:.3f}{'' if p.verified else UNVERIFIED}")
         lines.append(f"    {p.source}  chars {p.start}-{p.end}  doc {p.doc_id}  sha256 {p.content_hash[:12]}")
         snippet = " ".join(p.text.split())
         lines.append(textwrap.indent(textwrap.fill(textwrap.shorten(snippet, 400), 100), "    "))
@@ -325,7 +439,7 @@ def format_result(result: RetrievalResult) -> str:
         for t in result.triples:
             lines.append(
                 f"  ({t.subject}) -[{t.predicate}]-> ({t.object})   {t.title}, chars {t.start}-{t.end}, "
-                f"{t.extractor} {t.extractor_version}"
+                f"{t.extractor} {t.extractor_version}{'' if t.verified else UNVERIFIED}"
             )
     return "\n".join(lines)
 

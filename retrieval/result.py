@@ -1,4 +1,8 @@
-"""What a query returns: cited passages, the triples and paths that reach them, and how sure kgrag is."""
+"""What a query returns: cited passages, the triples and paths that reach them, and how sure kgrag is.
+
+Each citation is checked against the stored document before the result is handed out (``retrieval/citations.py``);
+``verified`` is ``False`` on one that no longer matches, and ``citation_problems`` says why.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ class Passage:
     text: str
     score: float
     signals: Mapping[str, float] = field(default_factory=dict)
+    verified: bool = True
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,7 @@ class TripleEvidence:
     extractor: str
     extractor_version: str
     confidence: float
+    verified: bool = True
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,24 @@ class LinkedEntity:
 
 
 @dataclass(frozen=True)
+class CitationCheck:
+    """One citation checked against the stored document; ``problem`` is ``None`` when the stored version and
+    span still hold what was cited. ``stored_hash`` is ``None`` when the document is no longer stored."""
+
+    doc_id: str
+    start: int
+    end: int
+    cited_hash: str | None
+    stored_hash: str | None
+    problem: str | None = None
+    chunk_id: str | None = None
+
+    @property
+    def verified(self) -> bool:
+        return self.problem is None
+
+
+@dataclass(frozen=True)
 class RetrievalResult:
     question: str
     status: Status
@@ -74,6 +98,12 @@ class RetrievalResult:
     linked_entities: tuple[LinkedEntity, ...] = ()
     rounds: int = 1
     timings_ms: Mapping[str, float] = field(default_factory=dict)
+    citation_problems: tuple[CitationCheck, ...] = ()
+
+    def cited_doc_ids(self) -> tuple[str, ...]:
+        """Every document the result cites (passages first, then triples and paths), once each."""
+        triples = [*self.triples, *(t for path in self.paths for t in path.triples)]
+        return tuple(dict.fromkeys([p.doc_id for p in self.passages] + [t.doc_id for t in triples]))
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
