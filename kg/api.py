@@ -13,7 +13,7 @@ from typing import Any
 from extraction.domain import load_domain
 from extraction.nlp import Extractor
 from extraction.pii import PiiDetector, PiiMode
-from extraction.pipeline import FailedSource, IngestionPipeline, IngestReport, TextRecord
+from extraction.pipeline import FailedSource, IngestionPipeline, IngestReport, TextRecord, document_id
 from kg.audit import Action, AuditEvent, AuditLog, audit_path
 from kg.config import DEFAULT_STORE, Settings
 from kg.embedding import Embedder
@@ -179,11 +179,20 @@ class KnowledgeGraph:
         and holds ``text`` at ``[start:end]``; raises ``NotFoundError`` when the caller cannot see it."""
         return check_citation(doc_id, self.document(doc_id, groups), start, end, content_hash, text)
 
-    def delete(self, doc_id: str, user: str | None = None) -> bool:
-        """Erase a document and everything derived from it; ``False`` when it was not stored. Audited."""
+    def delete(self, doc: str, user: str | None = None) -> bool:
+        """Erase a document (by id, or by the path of the file it was ingested from) and everything derived from
+        it; ``False`` when it was not stored. Audited."""
+        doc_id = self.document_id(doc)
         deleted = self.store.delete_document(doc_id)
         self._record("delete", Access.unrestricted(user), doc_ids=(doc_id,), existed=deleted)
         return deleted
+
+    def document_id(self, doc: str) -> str:
+        """The id of a stored document given its id or the path of the file it was ingested from."""
+        if self.store.document_version(doc) is not None:
+            return doc
+        by_path = document_id(str(Path(doc).resolve()))
+        return by_path if self.store.document_version(by_path) is not None else doc
 
     def set_groups(self, doc_id: str, groups: Sequence[str], user: str | None = None) -> None:
         """Replace a document's access groups; audited, also when the document does not exist."""

@@ -294,13 +294,19 @@ def documents(groups: tuple[str, ...] | None, as_json: bool, **options: Any) -> 
 
 
 @cli.command()
-@click.argument("doc_id")
+@click.argument("doc")
 @click.option("--as", "user", help="Who is deleting (recorded in the audit log).")
 @store_options
 @handle_errors
-def delete(doc_id: str, user: str | None, as_json: bool, **options: Any) -> None:
-    """Erase a document and everything derived from it."""
+def delete(doc: str, user: str | None, as_json: bool, **options: Any) -> None:
+    """Erase a document (by id, or by the path of the file it was ingested from) and everything derived from it.
+
+    \b
+    kgrag delete 3f2a9c... --as dpo
+    kgrag delete data/restricted/board-memo-aurora.md
+    """
     with _open(options) as kg:
+        doc_id = kg.document_id(doc)
         deleted = kg.delete(doc_id, user=user)
     if as_json:
         _echo_json({"id": doc_id, "deleted": deleted})

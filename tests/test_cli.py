@@ -115,6 +115,16 @@ def test_show_span_and_stats_and_acl_and_delete(store: str) -> None:
     assert json.loads(out)["documents"] == 1
 
 
+def test_delete_by_source_path(corpus: Path, tmp_path: Path) -> None:
+    store = str(tmp_path / "graph.db")
+    code, _, _ = run("ingest", str(corpus / "approval.txt"), "--store", store)
+    assert code == 0
+    code, out, _ = run("delete", str(corpus / "approval.txt"), "--store", store, "--json")
+    assert code == 0 and json.loads(out)["deleted"] is True
+    code, out, _ = run("stats", "--store", store, "--json")
+    assert json.loads(out)["documents"] == 0
+
+
 def test_bad_store_uri_is_a_clear_error() -> None:
     code, _, err = run("stats", "--store", "mysql://nowhere")
     assert code == 1 and "unsupported store URI" in err

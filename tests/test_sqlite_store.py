@@ -44,15 +44,24 @@ def test_erased_text_leaves_no_bytes_in_the_store_files(tmp_path: Path) -> None:
         dim=StoreContract.DIM,
         groups=("board",),
         title=f"About {marker}",
+        seed=5,
     )
     store.write_document(secret)
-    assert any(marker.encode() in p.read_bytes() for p in tmp_path.iterdir())
+    traces = {
+        "text": marker.encode(),
+        "index entry": marker.split("-")[0].lower().encode(),
+        "document id": b"secret",
+        **{f"chunk id {c.index}": c.id.encode() for c in secret.chunks},
+        **{f"embedding {i}": vector.tobytes()[:32] for i, vector in enumerate(secret.embeddings)},
+    }
+    for what, trace in traces.items():
+        assert any(trace in p.read_bytes() for p in tmp_path.iterdir()), f"the test's {what} was never written"
     assert store.delete_document("secret")
     store.close()
     for path in tmp_path.iterdir():
         data = path.read_bytes()
-        assert marker.encode() not in data, f"{path.name} still holds the erased text"
-        assert marker.lower().encode() not in data, f"{path.name} still holds an index entry of the erased text"
+        for what, trace in traces.items():
+            assert trace not in data, f"{path.name} still holds the erased {what}"
 
 
 def test_fts_query_quotes_every_word() -> None:
