@@ -435,6 +435,9 @@ class Neo4jStore:
         )
         return Subgraph(entities, relations, mentions)
 
+    def chunk_count(self, access: Access) -> int:
+        return int(self._run(cypher.load("chunk_count"), groups=_groups(access))[0]["chunks"])
+
     def stats(self) -> StoreStats:
         row = self._run(cypher.load("stats"))[0]
         return StoreStats(row["documents"], row["chunks"], row["entities"], row["mentions"], row["relations"])
@@ -477,7 +480,7 @@ class Neo4jStore:
             rows = self._run(statement, k=k, candidates=candidates, groups=_groups(access), **params)
             if len(rows) >= k or access.groups is None:
                 return rows
-            total = total if total is not None else self._run(cypher.load("chunk_count"))[0]["chunks"]
+            total = total if total is not None else self.chunk_count(Access.unrestricted())
             if candidates >= total:
                 return rows
             candidates *= 4

@@ -436,6 +436,10 @@ class SQLiteStore:
         )
         return Subgraph(entities, relations, mentions)
 
+    def chunk_count(self, access: Access) -> int:
+        row = self._one(f"SELECT COUNT(*) FROM chunks WHERE {_visible('doc_id')}", {"groups": _groups_param(access)})
+        return int(row[0]) if row else 0
+
     def stats(self) -> StoreStats:
         counts = [
             self._one(f"SELECT COUNT(*) FROM {table}")[0]

@@ -110,6 +110,11 @@ class GraphStore(Protocol):
         """
         ...
 
+    def chunk_count(self, access: Access) -> int:
+        """How many chunks the caller may see: the corpus size that ranking statistics use, so that hidden
+        documents do not shift a caller's ranking."""
+        ...
+
     def stats(self) -> StoreStats:
         """Unfiltered counts, for progress reports, benchmarks and migration checks."""
         ...

@@ -81,7 +81,7 @@ class HybridRetriever:
             title = self._title_hits(analysis.phrases, access)
         with _timed(timings, "linking"):
             links, _ = self.linker.run(analysis.phrases, access)
-            total = max(self.store.stats().chunks, 1)
+            total = max(self.store.chunk_count(access), 1)
             seeds = self._entity_seeds(links, access, total)
         signals = _Signals(dense, lexical, title)
         with _timed(timings, "walk"):

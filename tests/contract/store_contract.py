@@ -346,6 +346,13 @@ class StoreContract:
         from_chunk = store.expand([], [self.acquisition().chunks[0].id], 1, ALL)
         assert set(from_chunk.entities) == {entity_id("Halvorsen Therapeutics"), entity_id("Nordlys Bio")}
 
+    def test_chunk_count_is_per_caller(self, store: GraphStore) -> None:
+        assert store.chunk_count(ALL) == 0
+        store.write_document(self.acquisition())
+        store.write_document(self.memo())
+        assert (store.chunk_count(ALL), store.chunk_count(PUBLIC), store.chunk_count(BOARD)) == (4, 2, 2)
+        assert store.chunk_count(NOBODY) == 0
+
     def test_stats(self, store: GraphStore) -> None:
         assert store.stats() == StoreStats(0, 0, 0, 0, 0)
         store.write_document(self.acquisition())
