@@ -12,6 +12,7 @@ planted but is no kind kgrag detects; it is reported apart and left out of the o
 from __future__ import annotations
 
 import argparse
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -20,47 +21,10 @@ from extraction.loaders import load_file
 from extraction.pii import KINDS, PiiDetector, PiiSpan
 from kg.config import DEFAULT_SPACY_MODEL
 
-RESTRICTED = Path(__file__).resolve().parent.parent / "data" / "restricted"
-_HR = [
-    ("Lena Berg", "lena.berg@halvorsen.example.com", "+1 617 555 0101", "1971-05-12"),
-    ("Marcus Oyelaran", "m.oyelaran@halvorsen.example.com", "+1 617 555 0102", "1973-09-30"),
-    ("Daniel Achterberg", "d.achterberg@halvorsen.example.com", "+1 617 555 0103", "1969-02-07"),
-    ("Ruth Ambrose", "r.ambrose@halvorsen.example.com", "+1 617 555 0104", "1975-11-21"),
-    ("Yusuf Demir", "y.demir@halvorsen.example.com", "+1 617 555 0118", "1978-06-03"),
-    ("Siobhan Keane", "s.keane@halvorsen.example.com", "+353 61 555 0142", "1976-01-19"),
-]
+DATA = Path(__file__).resolve().parent.parent / "data"
+RESTRICTED = DATA / "restricted"
 # The ground truth: each file's planted values and their kinds (data/README.md, "Restricted documents").
-PLANTED: dict[str, dict[str, str]] = {
-    "board-memo-aurora.md": {
-        "Lena Berg": "PERSON",
-        "Claire Dubois": "PERSON",
-        "Marcus Oyelaran": "PERSON",
-        "Daniel Achterberg": "PERSON",
-    },
-    "hr-compensation-2024.csv": {
-        value: kind
-        for row in _HR
-        for value, kind in zip(row, ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "DATE_OF_BIRTH"), strict=True)
-    },
-    "incident-report-hlv301-0457.txt": {
-        "Amara Okafor": "PERSON",
-        "Chinedu Eze": "PERSON",
-        "Ngozi Eze": "PERSON",
-        "Sofia Lindgren": "PERSON",
-        "a.okafor@luth-research.example.org": "EMAIL_ADDRESS",
-        "ngozi.eze@mail.example.net": "EMAIL_ADDRESS",
-        "s.lindgren@halvorsen.example.com": "EMAIL_ADDRESS",
-        "+234 803 555 0147": "PHONE_NUMBER",
-        "555-201-8890": "PHONE_NUMBER",
-        "+234 812 555 0934": "PHONE_NUMBER",
-        "00-482-1193": "MEDICAL_RECORD_NUMBER",
-        "14/03/1981": "DATE_OF_BIRTH",
-        "412-68-3095": "US_SSN",
-        "4111 1111 1111 1111": "CREDIT_CARD",
-        "14 Adeniran Ogunsanya Street, Surulere, Lagos": "ADDRESS",
-    },
-    "safety-memo-zentoril.txt": {"Yusuf Demir": "PERSON", "Helen Marsh": "PERSON", "Pieter van Dam": "PERSON"},
-}
+PLANTED: dict[str, dict[str, str]] = json.loads((DATA / "planted-pii.json").read_text(encoding="utf-8"))
 
 
 def occurrences(text: str, value: str) -> list[int]:

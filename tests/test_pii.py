@@ -30,29 +30,11 @@ pytestmark = pytest.mark.slow
 RESTRICTED = Path(__file__).resolve().parent.parent / "data" / "restricted"
 REPORT = RESTRICTED / "incident-report-hlv301-0457.txt"
 TABLE = RESTRICTED / "hr-compensation-2024.csv"
-REPORT_VALUES = {
-    "Amara Okafor": "PERSON",
-    "Chinedu Eze": "PERSON",
-    "Ngozi Eze": "PERSON",
-    "Sofia Lindgren": "PERSON",
-    "a.okafor@luth-research.example.org": "EMAIL_ADDRESS",
-    "ngozi.eze@mail.example.net": "EMAIL_ADDRESS",
-    "s.lindgren@halvorsen.example.com": "EMAIL_ADDRESS",
-    "+234 803 555 0147": "PHONE_NUMBER",
-    "555-201-8890": "PHONE_NUMBER",
-    "+234 812 555 0934": "PHONE_NUMBER",
-    "00-482-1193": "MEDICAL_RECORD_NUMBER",
-    "14/03/1981": "DATE_OF_BIRTH",
-    "412-68-3095": "US_SSN",
-    "4111 1111 1111 1111": "CREDIT_CARD",
-}
+# The ground truth shared with benchmarks/pii_rate.py; the home address is no kind kgrag detects.
+GROUND_TRUTH = json.loads((RESTRICTED.parent / "planted-pii.json").read_text(encoding="utf-8"))
+REPORT_VALUES = {v: k for v, k in GROUND_TRUTH[REPORT.name].items() if k != "ADDRESS"}
 TABLE_ROWS = list(csv.DictReader(TABLE.read_text(encoding="utf-8").splitlines()))
-TABLE_VALUES = {
-    **{row["employee"]: "PERSON" for row in TABLE_ROWS},
-    **{row["email"]: "EMAIL_ADDRESS" for row in TABLE_ROWS},
-    **{row["phone"]: "PHONE_NUMBER" for row in TABLE_ROWS},
-    **{row["date_of_birth"]: "DATE_OF_BIRTH" for row in TABLE_ROWS},
-}
+TABLE_VALUES = GROUND_TRUTH[TABLE.name]
 PLANTED = {**REPORT_VALUES, **TABLE_VALUES}
 FORMATS = (".txt", ".md", ".html", ".pdf", ".docx", ".csv", ".json", ".jsonl")
 QUESTIONS = (
