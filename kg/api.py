@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -141,7 +141,9 @@ class KnowledgeGraph:
         Every citation is checked against the stored documents (see ``RetrievalResult.citation_problems``),
         and the query and what it returned are audited before the result is handed out."""
         access = self._access(groups, user)
-        result = verify_result(self.retriever.retrieve(question, access, k=k), self._stored_document)
+        # Citation checks and masking read the same stored documents: each is fetched once per query.
+        stored = cache(self._stored_document)
+        result = verify_result(self.retriever.retrieve(question, access, k=k), stored)
         self._record(
             "query",
             access,
@@ -151,7 +153,7 @@ class KnowledgeGraph:
             chunk_ids=tuple(p.chunk_id for p in result.passages),
             citation_problems=len(result.citation_problems),
         )
-        return ResultMasker(self.store).mask(result, access)
+        return ResultMasker(self.store, stored).mask(result, access)
 
     def document(self, doc_id: str, groups: Sequence[str] | None = None) -> Document:
         """The document as a caller in ``groups`` sees it: personal data masked unless they are in ``pii``."""

@@ -8,7 +8,7 @@ Masks in texts keep the value's length, so that every cited span still slices th
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -81,13 +81,16 @@ def mask_document(doc: Document) -> Document:
 class ResultMasker:
     """Masks a result for a caller without clearance; reads the metadata of the documents the result touches."""
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, fetch: Callable[[str], Document | None] | None = None) -> None:
+        """``fetch`` reads a stored document unrestricted (only its metadata and values decide what is masked);
+        by default straight from the store."""
         self.store = store
+        self.fetch = fetch or (lambda doc_id: store.get_document(doc_id, Access.unrestricted()))
 
     def mask(self, result: RetrievalResult, access: Access) -> RetrievalResult:
         if cleared(access):
             return result
-        docs = _Documents(self.store)
+        docs = _Documents(self.fetch)
         entity_ids = [
             *(e.entity_id for e in result.linked_entities),
             *(i for t in _all_triples(result) for i in (t.subject_id, t.object_id)),
@@ -165,15 +168,15 @@ class ResultMasker:
 
 
 class _Documents:
-    """Each document read once per result (unrestricted: only its metadata and values decide what is masked)."""
+    """Each document read once per result."""
 
-    def __init__(self, store: GraphStore) -> None:
-        self.store = store
+    def __init__(self, fetch: Callable[[str], Document | None]) -> None:
+        self.fetch = fetch
         self._cache: dict[str, Document | None] = {}
 
     def get(self, doc_id: str) -> Document | None:
         if doc_id not in self._cache:
-            self._cache[doc_id] = self.store.get_document(doc_id, Access.unrestricted())
+            self._cache[doc_id] = self.fetch(doc_id)
         return self._cache[doc_id]
 
 
