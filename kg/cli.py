@@ -396,7 +396,7 @@ def migrate(source: str, target: str, as_json: bool) -> None:
     kgrag migrate --from neo4j://localhost:7687 --to backup.db
     """
     with closing(open_store(source)) as from_store, closing(open_store(target)) as to_store:
-        report = migrate_stores(from_store, to_store, progress=not as_json)
+        report = migrate_stores(from_store, to_store, progress=sys.stderr.isatty() and not as_json)
     if as_json:
         _echo_json(
             {
