@@ -3,6 +3,8 @@
 Values always travel as ``$parameters``. Labels and relationship types cannot be parameters before Neo4j 5.26,
 so the two templates that need one (``entities_label``, ``relations_create``) hold a placeholder that
 ``with_identifier`` replaces by an allow-listed, backticked name, never by text from a document or a question.
+The vector index's dimension sits in an ``OPTIONS`` map, where early 5.x releases take no parameter; it is put
+in by ``with_integer`` after a range check.
 """
 
 from __future__ import annotations
@@ -41,3 +43,13 @@ def with_identifier(name: str, placeholder: str, identifier: str) -> str:
     if placeholder not in text:
         raise CypherNotFound(f"{name}.cypher has no placeholder {placeholder}")
     return text.replace(placeholder, f"`{identifier}`")
+
+
+def with_integer(name: str, placeholder: str, value: int, low: int, high: int) -> str:
+    """``load(name)`` with ``placeholder`` replaced by ``value``, which must be an integer in ``[low, high]``."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{value!r} is not an integer between {low} and {high}")
+    text = load(name)
+    if placeholder not in text:
+        raise CypherNotFound(f"{name}.cypher has no placeholder {placeholder}")
+    return text.replace(placeholder, str(value))

@@ -11,8 +11,8 @@ let errors = 0;
 let files = 0;
 for (const file of walk(process.argv[2])) {
   files += 1;
-  // The two templates get a sample identifier, as kg/neo4j_store.py gives them a checked one.
-  const query = fs.readFileSync(file, 'utf8').replaceAll('__LABEL__', '`Org`').replaceAll('__TYPE__', '`ACQUIRE`');
+  // Templates get sample values, as kg/neo4j_store.py gives them checked ones.
+  const query = fs.readFileSync(file, 'utf8').replaceAll('__LABEL__', '`Org`').replaceAll('__TYPE__', '`ACQUIRE`').replaceAll('__DIMENSIONS__', '384');
   const result = lintCypherQuery(query, schema);
   const diagnostics = (result.diagnostics ?? result).filter((d) => !d.message.startsWith('Parameter $'));
   for (const d of diagnostics) {

@@ -468,7 +468,11 @@ class Neo4jStore:
                 "use the embedding model the store was built with"
             )
         if not self._run(cypher.load("schema/index_info"), name=VECTOR_INDEX):
-            self._run(cypher.load(self._vector_index_statement), dimensions=int(dimension), write=True)
+            statement = self._vector_index_statement
+            if "__DIMENSIONS__" in cypher.load(statement):
+                self._run(cypher.with_integer(statement, "__DIMENSIONS__", int(dimension), 1, 4096), write=True)
+            else:
+                self._run(cypher.load(statement), dimensions=int(dimension), write=True)
         self._run(cypher.load("schema/await_index"), name=VECTOR_INDEX, seconds=INDEX_WAIT_SECONDS)
 
     def _oversampled(self, statement: str, k: int, access: Access, **params: Any) -> list[dict[str, Any]]:

@@ -51,7 +51,7 @@ def test_statements_take_values_as_parameters_only(path: Path) -> None:
     assert not re.search(r"\{[a-z_0-9]*\}|%s|%\(", code), "no Python formatting slots: values are $parameters"
     assert "fulltext.query" not in code or "'\"' +" not in code, "no search syntax built from values"
     placeholders = set(re.findall(r"__[A-Z]+__", code))
-    assert placeholders <= {"__LABEL__", "__TYPE__"}
+    assert placeholders <= {"__LABEL__", "__TYPE__", "__DIMENSIONS__"}
 
 
 def test_schema_file_splits_into_statements() -> None:
@@ -70,6 +70,17 @@ def test_unknown_statement_is_a_clear_error() -> None:
 def test_unsafe_identifiers_are_refused(identifier: str) -> None:
     with pytest.raises(ValueError):
         cypher.with_identifier("relations_create", "__TYPE__", identifier)
+
+
+@pytest.mark.parametrize("value", [0, 4097, -1, True, "384", 384.0, "384}}; MATCH (n) DETACH DELETE n //"])
+def test_vector_dimensions_must_be_a_checked_integer(value: object) -> None:
+    with pytest.raises(ValueError):
+        cypher.with_integer("schema/vector_index", "__DIMENSIONS__", value, 1, 4096)
+
+
+def test_vector_index_statement_takes_the_dimension() -> None:
+    statement = cypher.with_integer("schema/vector_index", "__DIMENSIONS__", 384, 1, 4096)
+    assert "`vector.dimensions`: 384," in statement and "__" not in statement
 
 
 def test_identifiers_are_backticked() -> None:
