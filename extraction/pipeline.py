@@ -23,7 +23,7 @@ from extraction.nlp import Extraction, Extractor, RawMention
 from extraction.pii import PiiDetector, PiiSpan, protect, stored_mode, without_values
 from extraction.resolve import EntityResolver
 from kg.config import PII_MODES, PiiMode
-from kg.embedding import Embedder
+from kg.embedding import Embedder, model_id
 from kg.errors import ConfigError, KgragError, LoadError
 from kg.model import (
     PUBLIC_GROUP,
@@ -319,6 +319,7 @@ class IngestionPipeline:
                     entities=tuple(entities),
                     mentions=tuple(mentions),
                     relations=tuple(relations),
+                    embedding_model=model_id(self.embedder.model_name),
                 ),
             )
 

@@ -16,7 +16,7 @@ from extraction.pii import PiiDetector, PiiMode
 from extraction.pipeline import FailedSource, IngestionPipeline, IngestReport, TextRecord, document_id
 from kg.audit import Action, AuditEvent, AuditLog, audit_path
 from kg.config import DEFAULT_STORE, Settings
-from kg.embedding import Embedder
+from kg.embedding import Embedder, model_id
 from kg.errors import ConfigError, NotFoundError
 from kg.model import PUBLIC_GROUP, Access, Document, StoreStats
 from kg.store import GraphStore
@@ -114,6 +114,7 @@ class KnowledgeGraph:
         ``pii`` (default ``settings.pii_mode``): ``redact`` removes personal data before anything is stored,
         ``mask`` stores it but masks it in results for callers outside the ``pii`` group, ``off`` does neither.
         """
+        self._check_embedding_model()
         mode = pii or self.settings.pii_mode
         return self.pipeline.ingest_paths(paths, groups=groups, progress=progress, force=force, pii=mode)
 
@@ -126,6 +127,7 @@ class KnowledgeGraph:
         pii: PiiMode | None = None,
     ) -> IngestReport:
         """Ingest in-memory texts, each with its own document id; ``pii`` as for ``ingest``."""
+        self._check_embedding_model()
         mode = pii or self.settings.pii_mode
         return self.pipeline.ingest_records(records, groups=groups, progress=progress, force=force, pii=mode)
 
@@ -140,6 +142,7 @@ class KnowledgeGraph:
 
         Every citation is checked against the stored documents (see ``RetrievalResult.citation_problems``),
         and the query and what it returned are audited before the result is handed out."""
+        self._check_embedding_model()
         access = self._access(groups, user)
         # Citation checks and masking read the same stored documents: each is fetched once per query.
         stored = cache(self._stored_document)
@@ -219,6 +222,16 @@ class KnowledgeGraph:
 
     def stats(self) -> StoreStats:
         return self.store.stats()
+
+    def _check_embedding_model(self) -> None:
+        """Vectors of two models are not comparable: refuse to mix them rather than return noise."""
+        stored = self.store.embedding_model()
+        configured = model_id(self.settings.embedding_model)
+        if stored is not None and stored != configured:
+            raise ConfigError(
+                f"this store's embeddings come from {stored!r}, but kgrag is configured with {configured!r}; "
+                f"use --embedding-model {stored} (or KGRAG_EMBEDDING_MODEL)"
+            )
 
     def _stored_document(self, doc_id: str) -> Document | None:
         return self.store.get_document(doc_id, Access.unrestricted())

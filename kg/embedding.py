@@ -35,6 +35,14 @@ def resolve_model_path(name: str) -> str:
     return name
 
 
+def model_id(name: str) -> str:
+    """The name a store records for a model: the default under one name however it was given, any other model as
+    given (a sentence-transformers name, or a folder, whose path should then stay the same)."""
+    if name in (DEFAULT_EMBEDDING_MODEL, f"sentence-transformers/{DEFAULT_EMBEDDING_MODEL}"):
+        return DEFAULT_EMBEDDING_MODEL
+    return name
+
+
 class Embedder:
     """Encodes texts to L2-normalised float32 vectors, so that a dot product is the cosine similarity."""
 

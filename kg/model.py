@@ -140,6 +140,8 @@ class DocumentGraph:
     entities: tuple[Entity, ...]
     mentions: tuple[Mention, ...]
     relations: tuple[Relation, ...]
+    # The model the embeddings come from (``kg.embedding.model_id``); a store holds one model's vectors only.
+    embedding_model: str | None = None
 
 
 @dataclass(frozen=True)

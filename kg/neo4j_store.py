@@ -160,7 +160,7 @@ class Neo4jStore:
         validate_graph(graph)
         doc = graph.document
         if graph.chunks:
-            self._ensure_vector_index(graph.embeddings.shape[1], doc.id)
+            self._ensure_vector_index(graph.embeddings.shape[1], graph.embedding_model, doc.id)
         entity_ids = sorted({e.id for e in graph.entities} | {m.entity_id for m in graph.mentions})
 
         def work(tx: Any) -> None:
@@ -284,6 +284,10 @@ class Neo4jStore:
 
     # -- reads ----------------------------------------------------------------------------------------------
 
+    def embedding_model(self) -> str | None:
+        rows = self._run(cypher.load("meta_embeddings"))
+        return rows[0]["embedding_model"] if rows else None
+
     def document_version(self, doc_id: str) -> str | None:
         rows = self._run(cypher.load("document_version"), doc_id=doc_id)
         return rows[0]["content_hash"] if rows else None
@@ -322,7 +326,7 @@ class Neo4jStore:
             if m.text not in forms:
                 forms.append(m.text)
         entities = tuple(Entity(i, *stored[i], tuple(aliases.get(i, ()))) for i in ids if i in stored)
-        return DocumentGraph(doc, chunks, embeddings, entities, mentions, relations)
+        return DocumentGraph(doc, chunks, embeddings, entities, mentions, relations, self.embedding_model())
 
     def chunks(self, chunk_ids: Sequence[str], access: Access) -> list[Chunk]:
         ids = list(dict.fromkeys(chunk_ids))
@@ -455,17 +459,22 @@ class Neo4jStore:
         return ServerInfo(parse_version(kernel["version"]), kernel["edition"])
 
     def _dimension(self) -> int | None:
-        rows = self._run(cypher.load("meta_dimension"))
-        return rows[0]["dimension"] if rows and rows[0]["dimension"] is not None else None
+        rows = self._run(cypher.load("meta_embeddings"))
+        return rows[0]["dimension"] if rows else None
 
-    def _ensure_vector_index(self, dimension: int, doc_id: str) -> None:
-        """Fix the store's dimension on first write and build the vector index for it (schema changes cannot share
-        a transaction with data writes, so this runs before the document's transaction)."""
-        stored = self._run(cypher.load("meta_set_dimension"), dimension=int(dimension), write=True)[0]["dimension"]
-        if stored != dimension:
+    def _ensure_vector_index(self, dimension: int, model: str | None, doc_id: str) -> None:
+        """Fix the store's dimension and embedding model on first write and build the vector index for them
+        (schema changes cannot share a transaction with data writes, so this runs before the document's)."""
+        [stored] = self._run(cypher.load("meta_set_embeddings"), dimension=int(dimension), model=model, write=True)
+        if stored["dimension"] != dimension:
             raise StoreError(
-                f"document {doc_id!r}: embeddings have {dimension} dimensions but this store holds {stored}; "
-                "use the embedding model the store was built with"
+                f"document {doc_id!r}: embeddings have {dimension} dimensions but this store holds "
+                f"{stored['dimension']}; use the embedding model the store was built with"
+            )
+        if model is not None and stored["embedding_model"] != model:
+            raise StoreError(
+                f"document {doc_id!r}: embeddings come from {model!r} but this store holds "
+                f"{stored['embedding_model']!r}'s; use the embedding model the store was built with"
             )
         if not self._run(cypher.load("schema/index_info"), name=VECTOR_INDEX):
             statement = self._vector_index_statement

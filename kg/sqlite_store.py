@@ -122,7 +122,8 @@ class SQLiteStore:
         validate_graph(graph)
         doc = graph.document
         with self._lock, self._transaction():
-            self._set_dimension(graph.embeddings.shape[1] if len(graph.chunks) else None, doc.id)
+            if graph.chunks:
+                self._set_embeddings(graph.embeddings.shape[1], graph.embedding_model, doc.id)
             orphans = self._remove_derived(doc.id)
             self._db.execute(
                 "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -209,6 +210,10 @@ class SQLiteStore:
 
     # -- reads ----------------------------------------------------------------------------------------------
 
+    def embedding_model(self) -> str | None:
+        with self._lock:
+            return self._meta("embedding_model")
+
     def document_version(self, doc_id: str) -> str | None:
         row = self._one("SELECT content_hash FROM documents WHERE id = ?", (doc_id,))
         return row[0] if row else None
@@ -271,7 +276,7 @@ class SQLiteStore:
             if m.text not in forms:
                 forms.append(m.text)
         entities = tuple(Entity(i, *names[i], tuple(aliases.get(i, ()))) for i in ids if i in names)
-        return DocumentGraph(doc, chunks, embeddings, entities, mentions, relations)
+        return DocumentGraph(doc, chunks, embeddings, entities, mentions, relations, self.embedding_model())
 
     def chunks(self, chunk_ids: Sequence[str], access: Access) -> list[Chunk]:
         rows = self._all(
@@ -500,19 +505,31 @@ class SQLiteStore:
                 self._matrix = (ids, doc_ids, matrix)
             return self._matrix
 
-    def _dimension(self) -> int | None:
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'dimension'").fetchone()
-        return int(row[0]) if row else None
+    def _meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
 
-    def _set_dimension(self, dimension: int | None, doc_id: str) -> None:
-        if dimension is None:
-            return
+    def _dimension(self) -> int | None:
+        value = self._meta("dimension")
+        return int(value) if value is not None else None
+
+    def _set_embeddings(self, dimension: int, model: str | None, doc_id: str) -> None:
         stored = self._dimension()
         if stored is None:
             self._db.execute("INSERT INTO meta VALUES ('dimension', ?)", (str(dimension),))
         elif stored != dimension:
             raise StoreError(
                 f"document {doc_id!r}: embeddings have {dimension} dimensions but this store holds {stored}; "
+                "use the embedding model the store was built with"
+            )
+        if model is None:
+            return
+        stored_model = self._meta("embedding_model")
+        if stored_model is None:
+            self._db.execute("INSERT INTO meta VALUES ('embedding_model', ?)", (model,))
+        elif stored_model != model:
+            raise StoreError(
+                f"document {doc_id!r}: embeddings come from {model!r} but this store holds {stored_model!r}'s; "
                 "use the embedding model the store was built with"
             )
 

@@ -35,7 +35,9 @@ class GraphStore(Protocol):
         Chunks, embeddings, lexical entries, mentions and relation records of the previous version are
         removed; entities left with no mention and no relation record are removed. Entities in ``graph``
         that already exist (same id) are kept with their stored name and type. A failure leaves the
-        previous version intact. Writing an identical graph twice leaves the store as after once.
+        previous version intact. Writing an identical graph twice leaves the store as after once. The first
+        graph with embeddings fixes the store's dimension and ``embedding_model``; a graph with another dimension,
+        or another named model, raises ``StoreError``.
         """
         ...
 
@@ -52,6 +54,10 @@ class GraphStore(Protocol):
         """Change who may read a document; effective for the next read. Raises ``NotFoundError``."""
         ...
 
+    def embedding_model(self) -> str | None:
+        """The model the stored embeddings come from, or ``None`` when none was recorded."""
+        ...
+
     def document_version(self, doc_id: str) -> str | None:
         """The stored ``content_hash`` of a document, or ``None``: lets ingestion skip unchanged files."""
         ...
@@ -65,7 +71,8 @@ class GraphStore(Protocol):
         ...
 
     def document_graph(self, doc_id: str) -> DocumentGraph | None:
-        """Everything stored for one document, unfiltered, as written: for export and migration."""
+        """Everything stored for one document, unfiltered, as written (with the store's ``embedding_model``): for
+        export and migration."""
         ...
 
     def chunks(self, chunk_ids: Sequence[str], access: Access) -> list[Chunk]:

@@ -4,6 +4,8 @@ fixture (a fresh, empty store per test) whose embeddings have ``DIM`` dimensions
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -210,6 +212,16 @@ class StoreContract:
             store.write_document(bad)
         assert store.stats() == before
         assert store.document_version("press") == "v1"
+
+    def test_embedding_model_is_recorded_and_enforced(self, store: GraphStore) -> None:
+        assert store.embedding_model() is None
+        store.write_document(replace(self.acquisition(), embedding_model="model-a"))
+        assert store.embedding_model() == "model-a"
+        with pytest.raises(StoreError, match="model-a"):
+            store.write_document(replace(self.memo(), embedding_model="model-b"))
+        store.write_document(self.memo())
+        back = store.document_graph("memo")
+        assert back is not None and back.embedding_model == "model-a"
 
     def test_embedding_shape_is_checked(self, store: GraphStore) -> None:
         good = self.acquisition()

@@ -1,2 +1,0 @@
-MATCH (m:KgragMeta {key: 'store'})
-RETURN m.dimension AS dimension

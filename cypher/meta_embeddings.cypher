@@ -1,0 +1,2 @@
+MATCH (m:KgragMeta {key: 'store'})
+RETURN m.dimension AS dimension, m.embedding_model AS embedding_model
