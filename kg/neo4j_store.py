@@ -39,7 +39,7 @@ from kg.model import (
     StoreStats,
     Subgraph,
 )
-from kg.store import LexicalField, entity_view, neighbourhood, validate_graph
+from kg.store import LexicalField, document_entities, entity_view, neighbourhood, validate_graph
 
 log = logging.getLogger(__name__)
 
@@ -316,16 +316,11 @@ class Neo4jStore:
             for r in self._run(cypher.load("document_mentions"), doc_id=doc_id)
         )
         relations = tuple(self._relation(r) for r in self._run(cypher.load("document_relations"), doc_id=doc_id))
-        ids = list(
-            dict.fromkeys([m.entity_id for m in mentions] + [i for r in relations for i in (r.subject_id, r.object_id)])
+        entities = document_entities(
+            mentions,
+            relations,
+            lambda ids: {r["id"]: (r["name"], r["type"]) for r in self._run(cypher.load("entities_stored"), ids=ids)},
         )
-        stored = {r["id"]: (r["name"], r["type"]) for r in self._run(cypher.load("entities_stored"), ids=ids)}
-        aliases: dict[str, list[str]] = {}
-        for m in mentions:
-            forms = aliases.setdefault(m.entity_id, [])
-            if m.text not in forms:
-                forms.append(m.text)
-        entities = tuple(Entity(i, *stored[i], tuple(aliases.get(i, ()))) for i in ids if i in stored)
         return DocumentGraph(doc, chunks, embeddings, entities, mentions, relations, self.embedding_model())
 
     def chunks(self, chunk_ids: Sequence[str], access: Access) -> list[Chunk]:

@@ -33,7 +33,7 @@ from kg.model import (
     StoreStats,
     Subgraph,
 )
-from kg.store import LexicalField, entity_view, neighbourhood, validate_graph
+from kg.store import LexicalField, document_entities, entity_view, neighbourhood, validate_graph
 
 log = logging.getLogger(__name__)
 
@@ -261,21 +261,16 @@ class SQLiteStore:
                 (doc_id,),
             )
         )
-        ids = list(
-            dict.fromkeys([m.entity_id for m in mentions] + [i for r in relations for i in (r.subject_id, r.object_id)])
+        entities = document_entities(
+            mentions,
+            relations,
+            lambda ids: {
+                r[0]: (r[1], r[2])
+                for r in self._all(
+                    f"SELECT id, name, type FROM entities WHERE id IN {_ids('ids')}", {"ids": json.dumps(ids)}
+                )
+            },
         )
-        names = {
-            r[0]: (r[1], r[2])
-            for r in self._all(
-                f"SELECT id, name, type FROM entities WHERE id IN {_ids('ids')}", {"ids": json.dumps(ids)}
-            )
-        }
-        aliases: dict[str, list[str]] = {}
-        for m in mentions:
-            forms = aliases.setdefault(m.entity_id, [])
-            if m.text not in forms:
-                forms.append(m.text)
-        entities = tuple(Entity(i, *names[i], tuple(aliases.get(i, ()))) for i in ids if i in names)
         return DocumentGraph(doc, chunks, embeddings, entities, mentions, relations, self.embedding_model())
 
     def chunks(self, chunk_ids: Sequence[str], access: Access) -> list[Chunk]:

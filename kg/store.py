@@ -16,13 +16,24 @@ otherwise the most frequent visible surface form).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 
 from kg.errors import StoreError
-from kg.model import Access, Chunk, ChunkHit, Document, DocumentGraph, Entity, StoreStats, Subgraph
+from kg.model import (
+    Access,
+    Chunk,
+    ChunkHit,
+    Document,
+    DocumentGraph,
+    Entity,
+    Mention,
+    Relation,
+    StoreStats,
+    Subgraph,
+)
 
 LexicalField = Literal["text", "title"]
 
@@ -207,3 +218,22 @@ def neighbourhood(
         if not frontier_entities and not frontier_chunks:
             break
     return entity_depth, chunk_set
+
+
+def document_entities(
+    mentions: Sequence[Mention],
+    relations: Sequence[Relation],
+    stored: Callable[[list[str]], Mapping[str, tuple[str, str]]],
+) -> tuple[Entity, ...]:
+    """The entities of one document as ``document_graph`` returns them: those its mentions and relations name, in
+    that order, with their stored (name, type) from ``stored`` and the surface forms this document uses."""
+    ids = list(
+        dict.fromkeys([m.entity_id for m in mentions] + [i for r in relations for i in (r.subject_id, r.object_id)])
+    )
+    names = stored(ids)
+    aliases: dict[str, list[str]] = {}
+    for m in mentions:
+        forms = aliases.setdefault(m.entity_id, [])
+        if m.text not in forms:
+            forms.append(m.text)
+    return tuple(Entity(i, *names[i], tuple(aliases.get(i, ()))) for i in ids if i in names)
