@@ -47,6 +47,7 @@ class KnowledgeGraph:
         self.settings = settings or Settings.from_env()
         self.retrieval_config = retrieval or RetrievalConfig()
         self.audit = audit or (AuditLog(self.settings.audit_log) if self.settings.audit_log else None)
+        self._recorded_model: str | None = None
 
     @classmethod
     def open(
@@ -224,8 +225,11 @@ class KnowledgeGraph:
         return self.store.stats()
 
     def _check_embedding_model(self) -> None:
-        """Vectors of two models are not comparable: refuse to mix them rather than return noise."""
-        stored = self.store.embedding_model()
+        """Vectors of two models are not comparable: refuse to mix them rather than return noise. A store's
+        model never changes once recorded, so it is read from the store only until it is known."""
+        if self._recorded_model is None:
+            self._recorded_model = self.store.embedding_model()
+        stored = self._recorded_model
         configured = model_id(self.settings.embedding_model)
         if stored is not None and stored != configured:
             raise ConfigError(
