@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from spacy.language import Language
@@ -44,6 +44,8 @@ class _Signals:
     dense: Mapping[str, float]
     lexical: Mapping[str, float]
     title: Mapping[str, float]
+    # The second round's dense scores for the question read again with a bridge's name (``_next_hop``).
+    next_hop: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,9 @@ class HybridRetriever:
             with _timed(timings, "second_round"):
                 bridges = self._bridges(final, seeds, links, analysis, vector, access, total)
                 if bridges:
-                    final, ranking = self._second_round(final, bridges, seeds, signals, analysis, access, total)
+                    final, ranking, signals = self._second_round(
+                        final, bridges, seeds, signals, analysis, access, total
+                    )
                     rounds = 2
         if cfg.dense_lead:
             head = self._by_document(_ranked(dense), access)[: cfg.dense_lead]
@@ -242,14 +246,20 @@ class HybridRetriever:
         analysis: QuestionAnalysis,
         access: Access,
         total: int,
-    ) -> tuple[_Round, list[str]]:
-        """Walk again with the bridges as seeds, and give the bridges' own pages places in the ranking."""
+    ) -> tuple[_Round, list[str], _Signals]:
+        """Walk again with the bridges as seeds and with dense scores that include the next hop's, and give the
+        first bridge's own page a place in the ranking."""
         top_seed = max(seeds.values(), default=1.0)
         widened = dict(seeds)
         for entity_id, _ in bridges:
             entity = first.subgraph.entities[entity_id]
             widened[entity_id] = 0.5 * top_seed * max(specificity(entity.frequency, total), 0.05)
-        second = self._round(widened, signals, analysis, access, total)
+        next_hop = self._next_hop(analysis.question, signals.dense, first.subgraph, seeds, access, total)
+        dense = dict(signals.dense)
+        for chunk_id, score in next_hop.items():
+            dense[chunk_id] = max(dense.get(chunk_id, score), score)
+        signals = replace(signals, next_hop=next_hop)
+        second = self._round(widened, replace(signals, dense=dense), analysis, access, total)
         ranking = self._by_document(_ranked(second.fused), access)
         lead = set(ranking[: self.config.lead_passages])
         mentioning: dict[str, set[str]] = {}
@@ -264,7 +274,73 @@ class HybridRetriever:
                 [c for c in ranking if c in mentioning.get(entity_id, ()) and c not in lead][:1] if asked else []
             )
             pages.extend(p for p in (own or elsewhere) if p not in pages)
-        return second, _interleave(ranking, pages, lead=self.config.lead_passages)
+        return second, _interleave(ranking, pages[: self.config.bridge_pages], lead=self.config.lead_passages), signals
+
+    def _next_hop(
+        self,
+        question: str,
+        dense: Mapping[str, float],
+        subgraph: Subgraph,
+        seeds: Mapping[str, float],
+        access: Access,
+        total: int,
+    ) -> dict[str, float]:
+        """The next hop's passages, scored on the dense scale: the question read again with the name of each entity
+        that its best passages name ("... the country where the Bubye River is found? Zimbabwe"), answered only by
+        passages that name that entity. A passage that is the entity's own page counts a little more."""
+        cfg = self.config
+        topic = self._by_document(_ranked(dense), access)[: cfg.next_hop_passages]
+        bridges = self._topic_entities(topic, subgraph, seeds, access, total)
+        if not bridges:
+            return {}
+        mentioning: dict[str, set[str]] = {}
+        for m in subgraph.mentions:
+            mentioning.setdefault(m.entity_id, set()).add(m.chunk_id)
+        names = [subgraph.entities[e].name for e in bridges]
+        vectors = self.embedder.encode([f"{question} {name}" for name in names])
+        texts: dict[str, str] = {}
+        scores: dict[str, float] = {}
+        for entity_id, name, vector in zip(bridges, names, vectors, strict=True):
+            hits = self.store.vector_search(vector, cfg.next_hop_candidates, access)
+            for chunk in self.store.chunks([h.chunk_id for h in hits if h.chunk_id not in texts], access):
+                texts[chunk.id] = f" {normalise(chunk.text)} "
+            own = set(self._pages_about(name, access))
+            key = f" {normalise(name)} "
+            for hit in hits:
+                named = hit.chunk_id in mentioning.get(entity_id, ()) or key in texts.get(hit.chunk_id, "")
+                if not named:
+                    continue
+                score = hit.score + (cfg.own_page_bonus if hit.chunk_id in own else 0.0)
+                scores[hit.chunk_id] = max(scores.get(hit.chunk_id, score), score)
+        return scores
+
+    def _topic_entities(
+        self, topic: list[str], subgraph: Subgraph, seeds: Mapping[str, float], access: Access, total: int
+    ) -> list[str]:
+        """Entities the topic passages' documents name that the question does not, the topic passage's own first,
+        at most ``next_hop_entities`` a document: values and entities found everywhere lead nowhere in particular."""
+        cfg = self.config
+        doc_rank = {c.doc_id: rank for rank, c in enumerate(self.store.chunks(topic, access))}
+        entities = subgraph.entities
+        per_document: dict[str, int] = {}
+        chosen: list[str] = []
+        for m in sorted(
+            (m for m in subgraph.mentions if m.doc_id in doc_rank),
+            key=lambda m: (doc_rank[m.doc_id], m.chunk_id not in topic, m.start, m.entity_id),
+        ):
+            entity = entities.get(m.entity_id)
+            if (
+                entity is None
+                or m.entity_id in seeds
+                or m.entity_id in chosen
+                or entity.type in LITERAL_TYPES
+                or specificity(entity.frequency, total) < cfg.next_hop_specificity
+                or per_document.get(m.doc_id, 0) >= cfg.next_hop_entities
+            ):
+                continue
+            per_document[m.doc_id] = per_document.get(m.doc_id, 0) + 1
+            chosen.append(m.entity_id)
+        return chosen
 
     def _by_document(self, ranking: list[str], access: Access) -> list[str]:
         """The ranking with each document's best passage first and its further passages after all others."""
@@ -331,6 +407,7 @@ class HybridRetriever:
                         ("dense", signals.dense),
                         ("lexical", signals.lexical),
                         ("title", signals.title),
+                        ("next_hop", signals.next_hop),
                     )
                     if c.id in values
                 },

@@ -1,0 +1,102 @@
+"""The retriever's next hop, on a corpus where plain search cannot reach the answer: the question names a river,
+the answer is a waterfall in the river's country, and many other waterfalls read more like the question."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kg.api import KnowledgeGraph, TextRecord
+from retrieval.config import RetrievalConfig
+
+pytestmark = pytest.mark.slow
+
+QUESTION = "What is the name of the waterfall in the country where the Bubye River is found?"
+PAGES = {
+    "bubye": (
+        "Bubye River",
+        "The Bubye River is a tributary of the Limpopo River. It rises in Gwanda District and flows south through "
+        "Beitbridge District in Zimbabwe before it joins the Limpopo.",
+    ),
+    "victoria": (
+        "Victoria Falls",
+        "Victoria Falls is a waterfall on the Zambezi River. It lies on the border between Zambia and Zimbabwe and is "
+        "one of the largest curtains of falling water in the world.",
+    ),
+    "kalandula": (
+        "Kalandula Falls",
+        "Kalandula Falls is a waterfall on the Lucala River in Malanje Province, Angola. The river drops about 105 "
+        "metres over the falls.",
+    ),
+    "metlako": (
+        "Metlako Falls",
+        "Metlako Falls is a waterfall on Eagle Creek in the Columbia River Gorge in Oregon, United States.",
+    ),
+    "tat-sae": (
+        "Tat Sae Waterfalls",
+        "Tat Sae Waterfalls is a waterfall in Luang Prabang Province, Laos, on a tributary of the Mekong River.",
+    ),
+    "abshir-ata": (
+        "Abshir Ata Waterfall",
+        "Abshir Ata Waterfall is a waterfall in the Fergana Valley of Kyrgyzstan, fed by melting snow of the nearby "
+        "mountains.",
+    ),
+    "augrabies": (
+        "Augrabies Falls",
+        "Augrabies Falls is a waterfall on the Orange River in the Northern Cape province of South Africa.",
+    ),
+    "tugela": (
+        "Tugela Falls",
+        "Tugela Falls is a waterfall in the Drakensberg mountains of KwaZulu-Natal, South Africa, and one of the "
+        "highest in the world.",
+    ),
+    "murchison": (
+        "Murchison Falls",
+        "Murchison Falls is a waterfall on the White Nile River in Uganda, where the river forces its way through a "
+        "narrow gorge.",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("next-hop") / "graph.db"
+    with KnowledgeGraph.open(path) as kg:
+        kg.ingest_texts(
+            [TextRecord(id=key, title=title, text=f"{title}\n{text}") for key, (title, text) in PAGES.items()]
+        )
+    return path
+
+
+def test_the_next_hop_reaches_the_page_that_only_the_bridge_connects(store: Path) -> None:
+    with KnowledgeGraph.open(store) as kg:
+        result = kg.query(QUESTION, k=5)
+    ranking = [p.doc_id for p in result.passages]
+    assert ranking[0] == "bubye"
+    assert "victoria" in ranking
+    victoria = next(p for p in result.passages if p.doc_id == "victoria")
+    assert victoria.signals["next_hop"] > victoria.signals["dense"]
+    assert result.rounds == 2
+
+
+def test_without_a_second_round_the_answer_page_is_out_of_reach(store: Path) -> None:
+    with KnowledgeGraph.open(store, retrieval=RetrievalConfig(second_round=False)) as kg:
+        result = kg.query(QUESTION, k=5)
+    assert "victoria" not in [p.doc_id for p in result.passages]
+    assert all("next_hop" not in p.signals for p in result.passages)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("next_hop_passages", 0),
+        ("next_hop_entities", 0),
+        ("next_hop_candidates", 0),
+        ("bridge_pages", -1),
+        ("next_hop_specificity", 1.5),
+    ],
+)
+def test_next_hop_settings_are_checked(field: str, value: float) -> None:
+    with pytest.raises(ValueError, match=field):
+        RetrievalConfig(**{field: value})
