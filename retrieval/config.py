@@ -37,8 +37,8 @@ class RetrievalConfig:
     # ``next_hop_passages`` dense passages' documents name (at most ``next_hop_entities`` a document, none more
     # common than ``next_hop_specificity`` allows), and passages naming that entity compete with dense search on
     # its scale, from ``next_hop_candidates`` hits each; an entity's own page gets ``own_page_bonus`` more. Measured
-    # on the development sets against the bridge pages alone: Recall@5 +5.1 on MuSiQue, +2.5 on HotpotQA, +1.0 on
-    # 2Wiki; on data/ 19 questions complete instead of 17.
+    # on the development sets against the bridge pages alone, Recall@5: MuSiQue 64.9 → 70.0, HotpotQA 87.0 → 89.5,
+    # 2Wiki 89.2 → 90.1; on data/ 19 questions complete instead of 17.
     next_hop_passages: int = 2
     next_hop_entities: int = 8
     next_hop_candidates: int = 20

@@ -262,9 +262,7 @@ class HybridRetriever:
         second = self._round(widened, replace(signals, dense=dense), analysis, access, total)
         ranking = self._by_document(_ranked(second.fused), access)
         lead = set(ranking[: self.config.lead_passages])
-        mentioning: dict[str, set[str]] = {}
-        for m in second.subgraph.mentions:
-            mentioning.setdefault(m.entity_id, set()).add(m.chunk_id)
+        mentioning = _chunks_mentioning(second.subgraph)
         pages: list[str] = []
         for entity_id, asked in bridges:
             own = self._pages_about(first.subgraph.entities[entity_id].name, access)[:1]
@@ -293,9 +291,7 @@ class HybridRetriever:
         bridges = self._topic_entities(topic, subgraph, seeds, access, total)
         if not bridges:
             return {}
-        mentioning: dict[str, set[str]] = {}
-        for m in subgraph.mentions:
-            mentioning.setdefault(m.entity_id, set()).add(m.chunk_id)
+        mentioning = _chunks_mentioning(subgraph)
         names = [subgraph.entities[e].name for e in bridges]
         vectors = self.embedder.encode([f"{question} {name}" for name in names])
         texts: dict[str, str] = {}
@@ -438,9 +434,7 @@ class HybridRetriever:
     @staticmethod
     def _cover_compared(ranking: list[str], links: list[LinkedEntity], subgraph: Subgraph) -> list[str]:
         """For "which of X and Y" questions, put the best passage about each compared entity first."""
-        mentioning: dict[str, set[str]] = {}
-        for m in subgraph.mentions:
-            mentioning.setdefault(m.entity_id, set()).add(m.chunk_id)
+        mentioning = _chunks_mentioning(subgraph)
         firsts: list[str] = []
         for link in links:
             best = next((c for c in ranking if c in mentioning.get(link.entity_id, ())), None)
@@ -449,6 +443,14 @@ class HybridRetriever:
         if len(firsts) < 2:
             return ranking
         return firsts[:2] + [c for c in ranking if c not in firsts[:2]]
+
+
+def _chunks_mentioning(subgraph: Subgraph) -> dict[str, set[str]]:
+    """For each entity of ``subgraph``, the chunks that mention it."""
+    mentioning: dict[str, set[str]] = {}
+    for m in subgraph.mentions:
+        mentioning.setdefault(m.entity_id, set()).add(m.chunk_id)
+    return mentioning
 
 
 def _diversify(chunks: list[Chunk], k: int, per_document: int) -> list[Chunk]:
