@@ -265,6 +265,8 @@ class HybridRetriever:
         mentioning = _chunks_mentioning(second.subgraph)
         pages: list[str] = []
         for entity_id, asked in bridges:
+            if len(pages) >= self.config.bridge_pages:
+                break
             own = self._pages_about(first.subgraph.entities[entity_id].name, access)[:1]
             # Without a page of its own, the bridge a question asks for is best evidenced by the best passage
             # elsewhere that mentions it; other bridges without a page are too often wrong turns to show.
@@ -272,7 +274,7 @@ class HybridRetriever:
                 [c for c in ranking if c in mentioning.get(entity_id, ()) and c not in lead][:1] if asked else []
             )
             pages.extend(p for p in (own or elsewhere) if p not in pages)
-        return second, _interleave(ranking, pages[: self.config.bridge_pages], lead=self.config.lead_passages), signals
+        return second, _interleave(ranking, pages, lead=self.config.lead_passages), signals
 
     def _next_hop(
         self,
