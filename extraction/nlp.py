@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import spacy
@@ -23,7 +23,7 @@ from kg.errors import ConfigError
 log = logging.getLogger(__name__)
 
 # Bump when patterns or mention rules change, so stored provenance says which extractor read a fact.
-EXTRACTOR_VERSION = "1.0"
+EXTRACTOR_VERSION = "1.1"
 DEFAULT_ENTITY_LABELS = frozenset(
     {
         "PERSON",
@@ -43,6 +43,7 @@ DEFAULT_ENTITY_LABELS = frozenset(
 )
 _LEADING = ("the ", "The ")
 _LONE_NEWLINE = re.compile(r"(?<!\n)\n(?!\n)")
+_BLANK_LINES = re.compile(r"\n[ \t]*\n\s*")
 _TRAILING = ("'s", "’s", "'", "’")
 
 
@@ -71,6 +72,22 @@ class Extraction:
     mentions: tuple[RawMention, ...]
     triples: tuple[RawTriple, ...]
 
+    @staticmethod
+    def joined(parts: Sequence[tuple[int, Extraction]]) -> Extraction:
+        """One extraction from those of a text's pieces, each given with the offset where its piece starts."""
+        sentences: list[tuple[int, int]] = []
+        mentions: list[RawMention] = []
+        triples: list[RawTriple] = []
+        for offset, part in parts:
+            base = len(mentions)
+            sentences.extend((start + offset, end + offset) for start, end in part.sentences)
+            mentions.extend(replace(m, start=m.start + offset, end=m.end + offset) for m in part.mentions)
+            triples.extend(
+                replace(t, subject=t.subject + base, object=t.object + base, start=t.start + offset, end=t.end + offset)
+                for t in part.triples
+            )
+        return Extraction(tuple(sentences), tuple(mentions), tuple(triples))
+
 
 def unwrap(text: str) -> str:
     """The text with each lone line break as a space: same length, so offsets hold, but a name or sentence
@@ -78,13 +95,19 @@ def unwrap(text: str) -> str:
     return _LONE_NEWLINE.sub(" ", text)
 
 
-@Language.component("kgrag_paragraphs")
-def paragraph_boundaries(doc: Doc) -> Doc:
-    """A blank line always ends a sentence: headings and list items are not run into the next paragraph."""
-    for token in doc[:-1]:
-        if (token.is_space and token.text.count("\n") >= 2) or (token.text.endswith("\n") and "\n" in token.text):
-            doc[token.i + 1].is_sent_start = True
-    return doc
+def paragraphs(text: str) -> list[tuple[int, str]]:
+    """The text's paragraphs (split at blank lines) with their offsets. The parser reads each on its own: a
+    heading line run into the next paragraph ("Priya Raman" above "Priya Raman is the chief executive ...")
+    otherwise misleads both its sentence boundaries and the NER across the break."""
+    pieces: list[tuple[int, str]] = []
+    at = 0
+    for gap in _BLANK_LINES.finditer(text):
+        if gap.start() > at:
+            pieces.append((at, text[at : gap.start()]))
+        at = gap.end()
+    if at < len(text) or not pieces:
+        pieces.append((at, text[at:]))
+    return pieces
 
 
 class Extractor:
@@ -116,15 +139,18 @@ class Extractor:
         missing = {"parser", "ner"} - set(nlp.pipe_names)
         if missing:
             raise ConfigError(f"spaCy pipeline {self.spacy_model!r} lacks {', '.join(sorted(missing))}")
-        nlp.add_pipe("kgrag_paragraphs", before="parser")
         if self.domain and self.domain.entity_patterns:
             ruler = nlp.add_pipe("entity_ruler", before="ner", config={"overwrite_ents": True})
             ruler.add_patterns(list(self.domain.entity_patterns))
         return nlp
 
     def extract(self, texts: Sequence[str], batch_size: int = 32) -> list[Extraction]:
-        docs = self.nlp.pipe(map(unwrap, texts), batch_size=batch_size)
-        return [self._read(doc, text) for doc, text in zip(docs, texts, strict=True)]
+        pieces = [(i, offset, piece) for i, text in enumerate(texts) for offset, piece in paragraphs(text)]
+        docs = self.nlp.pipe((unwrap(piece) for _, _, piece in pieces), batch_size=batch_size)
+        parts: list[list[tuple[int, Extraction]]] = [[] for _ in texts]
+        for (i, offset, piece), doc in zip(pieces, docs, strict=True):
+            parts[i].append((offset, self._read(doc, piece)))
+        return [Extraction.joined(p) for p in parts]
 
     def mentions(self, doc: Doc, original: str | None = None) -> list[tuple[Span, RawMention]]:
         """Entity mentions with articles and possessives trimmed off their spans; texts are slices of

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from extraction.domain import load_domain
-from extraction.nlp import Extractor, RawMention, unwrap
+from extraction.nlp import Extractor, RawMention, paragraphs, unwrap
 from extraction.resolve import EntityResolver, normalise
 from kg.errors import ConfigError
 from kg.model import Entity
@@ -78,6 +78,25 @@ def test_spans_point_into_the_text(extractor: Extractor) -> None:
 def test_unwrap_keeps_length_and_paragraphs() -> None:
     text = "one\ntwo\n\nthree"
     assert unwrap(text) == "one two\n\nthree" and len(unwrap(text)) == len(text)
+
+
+def test_paragraphs_keep_their_offsets() -> None:
+    text = "Title\n\n  First one.\nStill first.\n \n\nSecond."
+    pieces = paragraphs(text)
+    assert [piece for _, piece in pieces] == ["Title", "First one.\nStill first.", "Second."]
+    assert all(text[offset : offset + len(piece)] == piece for offset, piece in pieces)
+    assert paragraphs("") == [(0, "")]
+
+
+def test_a_heading_does_not_run_into_the_paragraph_below(extractor: Extractor) -> None:
+    """Read as one text, "Priya Raman" above "Priya Raman is the chief executive ..." splits the second name and
+    loses the relation; each paragraph is read on its own."""
+    text = "Priya Raman\n\nPriya Raman is the chief executive officer of Arcturus Diagnostics. She joined in 2012."
+    [x] = extractor.extract([text])
+    assert ("Priya Raman", "chief_executive_officer_of", "Arcturus Diagnostics") in triples(extractor, text)
+    assert [m.text for m in x.mentions if m.label == "PERSON"] == ["Priya Raman", "Priya Raman"]
+    assert all(text[m.start : m.end] == m.text for m in x.mentions)
+    assert all(text[t.start : t.end].startswith(("Priya", "She")) for t in x.triples)
 
 
 def test_missing_pipeline_is_a_config_error() -> None:
