@@ -100,7 +100,9 @@ class KnowledgeGraph:
 
     @cached_property
     def retriever(self) -> HybridRetriever:
-        return HybridRetriever(self.store, self.embedder, self.extractor.nlp, self.retrieval_config)
+        domain = self.extractor.domain
+        canonical = domain.canonical_predicate if domain else None
+        return HybridRetriever(self.store, self.embedder, self.extractor.nlp, self.retrieval_config, canonical)
 
     def ingest(
         self,

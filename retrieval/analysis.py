@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from spacy.language import Language
@@ -22,15 +23,17 @@ COMPARISON = re.compile(
 class QuestionAnalysis:
     question: str
     phrases: tuple[str, ...]  # candidate names, most specific (longest) first
-    lemmas: frozenset[str]  # content-word lemmas, for matching relation predicates
+    lemmas: frozenset[str]  # every form of every term, for matching relation predicates
     comparison: bool
+    terms: tuple[frozenset[str], ...]  # the forms of each content word
 
 
 class QuestionAnalyzer:
     """Reads a question with the same spaCy pipeline that read the documents (domain patterns included)."""
 
-    def __init__(self, nlp: Language) -> None:
+    def __init__(self, nlp: Language, canonical: Callable[[str], str] | None = None) -> None:
         self.nlp = nlp
+        self.canonical = canonical or str
 
     def run(self, question: str) -> QuestionAnalysis:
         doc = self.nlp(question)
@@ -45,11 +48,14 @@ class QuestionAnalyzer:
             if phrase and not all(w in WH_WORDS or w in CONNECTORS for w in words):
                 cleaned.setdefault(phrase, None)
         ordered = sorted(cleaned, key=lambda p: (-len(p.split()), p))
-        lemmas = frozenset(
-            t.lemma_.lower() for t in doc if t.pos_ not in SKIP_POS and not t.is_stop and t.lower_ not in WH_WORDS
-        )
+        content = [t for t in doc if t.pos_ not in SKIP_POS and not t.is_stop and t.lower_ not in WH_WORDS]
+        # Each content word as written, as its lemma and as the domain's canonical predicate says it: the parser
+        # reads "born" as "bear" where predicates keep "born", and a domain may store "heads" as ``lead``.
+        terms = tuple(frozenset({t.lower_, t.lemma_.lower(), self.canonical(t.lemma_.lower())}) for t in content)
+        lemmas = frozenset().union(*terms)
         has_two_names = len([e for e in doc.ents]) >= 2 or " or " in question.lower()
-        return QuestionAnalysis(question, tuple(ordered), lemmas, bool(COMPARISON.search(question)) and has_two_names)
+        comparison = bool(COMPARISON.search(question)) and has_two_names
+        return QuestionAnalysis(question, tuple(ordered), lemmas, comparison, terms)
 
 
 def is_name(phrase: str) -> bool:

@@ -29,6 +29,15 @@ class RetrievalConfig:
     weight_lexical: float = 0.6
     weight_title: float = 0.3
     rrf_k: int = 60
+    # Asked paths (``retrieval.paths``): relation chains from the question's entities, up to ``path_hops`` long,
+    # each hop naming a question word; those naming at least ``path_min_terms`` words rank the passages that
+    # state their hops, as one more ranking in the fusion. Measured against no path ranking (R@2 / R@5): MuSiQue
+    # 49.1 / 70.0 → 49.2 / 71.0, HotpotQA 64.5 / 89.5 → 65.5 / 89.5, 2Wiki 69.7 / 90.1 → 70.5 / 89.7; data/ 19 → 20
+    # complete. With 3 words: data/ 21, but no gain on MuSiQue or HotpotQA.
+    weight_path: float = 1.0
+    path_min_terms: int = 2
+    path_hops: int = 3
+    path_beam: int = 20
     # A second round seeds the walk with bridge entities found in the first round's top passages.
     second_round: bool = True
     bridge_passages: int = 3
@@ -74,6 +83,9 @@ class RetrievalConfig:
             "next_hop_passages",
             "next_hop_entities",
             "next_hop_candidates",
+            "path_hops",
+            "path_beam",
+            "path_min_terms",
             "max_paths",
         )
         for name in positive:

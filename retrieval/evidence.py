@@ -8,6 +8,7 @@ from itertools import pairwise
 import networkx as nx
 
 from kg.model import Document, Relation, Subgraph
+from retrieval.paths import AskedPath
 from retrieval.result import GraphPath, TripleEvidence
 
 MAX_PATH_LENGTH = 3
@@ -82,6 +83,29 @@ def find_paths(
         if len(paths) >= limit:
             break
     return paths
+
+
+def asked_evidence(
+    paths: Sequence[AskedPath],
+    passages: Sequence[tuple[str, float]],
+    documents: Mapping[str, Document],
+    limit: int,
+) -> list[GraphPath]:
+    """The asked paths (best first) that a returned passage states a hop of, each shown with the last such
+    passage: the path the question's own words trace to it."""
+    scores = dict(passages)
+    shown: list[GraphPath] = []
+    for path in paths:
+        stated = [r.provenance.chunk_id for r in path.relations if r.provenance.chunk_id in scores]
+        if not stated or any(r.provenance.doc_id not in documents for r in path.relations):
+            continue
+        own = Subgraph({e.id: e for e in path.entities}, path.relations, ())
+        triples = tuple(triple_evidence(r, own, documents) for r in path.relations)
+        names = tuple(e.name for e in path.entities)
+        shown.append(GraphPath(names, triples, stated[-1], scores[stated[-1]]))
+        if len(shown) >= limit:
+            break
+    return shown
 
 
 def passage_triples(

@@ -8,7 +8,7 @@ nothing the caller may not see can shape the result.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
@@ -21,9 +21,10 @@ from kg.model import Access, Chunk, Document, Subgraph
 from kg.store import GraphStore
 from retrieval.analysis import QuestionAnalysis, QuestionAnalyzer, is_name
 from retrieval.config import RetrievalConfig
-from retrieval.evidence import find_paths, passage_triples
+from retrieval.evidence import asked_evidence, find_paths, passage_triples
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.linking import EntityLinker, specificity
+from retrieval.paths import AskedPath, asked_paths
 from retrieval.result import LinkedEntity, Passage, RetrievalResult
 from retrieval.walk import build_graph, personalised_pagerank
 
@@ -44,6 +45,10 @@ class _Signals:
     dense: Mapping[str, float]
     lexical: Mapping[str, float]
     title: Mapping[str, float]
+    # Asked paths (``retrieval.paths``), found in the first round's neighbourhood, and the passages stating their
+    # hops, scored by their best path.
+    asked: tuple[AskedPath, ...] | None = None
+    path: Mapping[str, float] = field(default_factory=dict)
     # The second round's dense scores for the question read again with a bridge's name (``_next_hop``).
     next_hop: Mapping[str, float] = field(default_factory=dict)
 
@@ -54,16 +59,25 @@ class _Round:
     graph: Mapping[str, float]
     entity_scores: Mapping[str, float]
     subgraph: Subgraph
+    # The signals fused, with the asked paths that the first round found.
+    signals: _Signals
 
 
 class HybridRetriever:
     def __init__(
-        self, store: GraphStore, embedder: Embedder, nlp: Language, config: RetrievalConfig | None = None
+        self,
+        store: GraphStore,
+        embedder: Embedder,
+        nlp: Language,
+        config: RetrievalConfig | None = None,
+        canonical: Callable[[str], str] | None = None,
     ) -> None:
+        """``canonical`` maps a verb lemma to the predicate the extractor stores for it (the domain's synonyms),
+        so that a question says "heads" where the graph says ``lead``."""
         self.store = store
         self.embedder = embedder
         self.config = config or RetrievalConfig()
-        self.analyzer = QuestionAnalyzer(nlp)
+        self.analyzer = QuestionAnalyzer(nlp, canonical)
         self.linker = EntityLinker(store, embedder, self.config)
 
     def retrieve(self, question: str, access: Access, k: int | None = None) -> RetrievalResult:
@@ -85,9 +99,9 @@ class HybridRetriever:
             links, _ = self.linker.run(analysis.phrases, access)
             total = max(self.store.chunk_count(access), 1)
             seeds = self._entity_seeds(links, access, total)
-        signals = _Signals(dense, lexical, title)
         with _timed(timings, "walk"):
-            final = self._round(seeds, signals, analysis, access, total)
+            final = self._round(seeds, _Signals(dense, lexical, title), analysis, access, total)
+        signals = final.signals
         confidence = self._confidence(dense, links, seeds)
         ranking = _ranked(final.fused)
         rounds = 1
@@ -146,6 +160,8 @@ class HybridRetriever:
         access: Access,
         total: int,
     ) -> _Round:
+        """One walk and fusion. The first round (``signals.asked`` unset) also finds the asked paths, from the
+        question's own entities, in the neighbourhood it fetched; later rounds reuse them."""
         cfg = self.config
         chunk_seeds = _top(signals.dense, cfg.seed_chunks)
         top_dense = max(chunk_seeds.values(), default=1.0) or 1.0
@@ -153,17 +169,31 @@ class HybridRetriever:
         for c, s in _top(signals.title, cfg.seed_chunks).items():
             chunk_weights[c] = chunk_weights.get(c, 0.0) + 0.5 * s / max(signals.title.values())
         subgraph = self.store.expand(list(seeds), list(chunk_weights), cfg.hops, access, cfg.max_entities)
+        if signals.asked is None:
+            asked = [
+                p
+                for p in asked_paths(subgraph, seeds, analysis.terms, LITERAL_TYPES, cfg.path_hops, cfg.path_beam)
+                if len(p.covered) >= cfg.path_min_terms
+            ]
+            signals = replace(signals, asked=tuple(asked), path=_path_scores(asked))
         graph = build_graph(subgraph, analysis.lemmas, total)
         walk = personalised_pagerank(graph, seeds, chunk_weights, cfg.damping)
-        rankings = {"graph": walk.chunks, "dense": signals.dense, "lexical": signals.lexical, "title": signals.title}
+        rankings = {
+            "graph": walk.chunks,
+            "dense": signals.dense,
+            "lexical": signals.lexical,
+            "title": signals.title,
+            "path": signals.path,
+        }
         weights = {
             "graph": cfg.weight_graph,
             "dense": cfg.weight_dense,
             "lexical": cfg.weight_lexical,
             "title": cfg.weight_title,
+            "path": cfg.weight_path,
         }
         fused = reciprocal_rank_fusion(rankings, weights, cfg.rrf_k)
-        return _Round(fused, walk.chunks, walk.entities, subgraph)
+        return _Round(fused, walk.chunks, walk.entities, subgraph, signals)
 
     def _bridges(
         self,
@@ -405,6 +435,7 @@ class HybridRetriever:
                         ("dense", signals.dense),
                         ("lexical", signals.lexical),
                         ("title", signals.title),
+                        ("path", signals.path),
                         ("next_hop", signals.next_hop),
                     )
                     if c.id in values
@@ -419,9 +450,14 @@ class HybridRetriever:
             final.subgraph.mentions,
         )
         question_entities = [link.entity_id for link in links if link.entity_id in seeds]
-        paths = find_paths(
-            visible, question_entities, [(p.chunk_id, p.score) for p in passages], documents, self.config.max_paths
-        )
+        returned = [(p.chunk_id, p.score) for p in passages]
+        paths = asked_evidence(signals.asked or (), returned, documents, self.config.max_paths)
+        shown = {p.entities for p in paths}
+        paths += [
+            p
+            for p in find_paths(visible, question_entities, returned, documents, self.config.max_paths)
+            if p.entities not in shown
+        ][: self.config.max_paths - len(paths)]
         triples = passage_triples(visible, [p.chunk_id for p in passages], set(question_entities), documents)
         return RetrievalResult(
             question=question,
@@ -445,6 +481,16 @@ class HybridRetriever:
         if len(firsts) < 2:
             return ranking
         return firsts[:2] + [c for c in ranking if c not in firsts[:2]]
+
+
+def _path_scores(paths: list[AskedPath]) -> dict[str, float]:
+    """Each passage that states a hop of some path, scored by the best such path."""
+    scores: dict[str, float] = {}
+    for path in paths:
+        for relation in path.relations:
+            chunk_id = relation.provenance.chunk_id
+            scores[chunk_id] = max(scores.get(chunk_id, path.score), path.score)
+    return scores
 
 
 def _chunks_mentioning(subgraph: Subgraph) -> dict[str, set[str]]:

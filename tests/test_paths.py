@@ -1,0 +1,109 @@
+"""Asked paths: relation chains from the question's entities that follow the question's own words."""
+
+from __future__ import annotations
+
+import pytest
+
+from kg.model import Entity, Provenance, Relation, Subgraph
+from retrieval.config import RetrievalConfig
+from retrieval.paths import asked_paths
+
+LITERALS = frozenset({"DATE", "MONEY"})
+ENTITIES = {
+    e.id: e
+    for e in (
+        Entity("hbi", "Halvorsen Biologics Ireland", "ORG"),
+        Entity("ht", "Halvorsen Therapeutics", "ORG"),
+        Entity("cfo", "Daniel Achterberg", "PERSON"),
+        Entity("ceo", "Lena Berg", "PERSON"),
+        Entity("nb", "Nordlys Bio", "ORG"),
+        Entity("y2019", "2019", "DATE"),
+        Entity("other", "Calder Pharmaceuticals", "ORG"),
+    )
+}
+
+
+def _relation(subject: str, predicate: str, obj: str, chunk: str) -> Relation:
+    return Relation(subject, predicate, obj, Provenance("doc-" + chunk, chunk, 0, 10, "test", "1"))
+
+
+SUBGRAPH = Subgraph(
+    ENTITIES,
+    (
+        _relation("hbi", "parent", "ht", "c-subsidiaries"),
+        _relation("cfo", "chief_financial_officer_of", "ht", "c-annual-report"),
+        _relation("ceo", "chief_executive_officer_of", "ht", "c-ceo"),
+        _relation("ht", "acquire", "nb", "c-press"),
+        _relation("ht", "acquire_in", "y2019", "c-press"),
+        _relation("other", "parent", "y2019", "c-other"),
+    ),
+    (),
+)
+
+
+def _terms(*words: str) -> tuple[frozenset[str], ...]:
+    return tuple(frozenset(w.split("/")) for w in words)
+
+
+QUESTION = _terms("chief", "financial", "officer", "parent", "company")
+
+
+def test_every_hop_names_a_word_of_the_question() -> None:
+    [best, *rest] = asked_paths(SUBGRAPH, {"hbi": 1.0}, QUESTION, LITERALS, max_hops=3, beam=10)
+    assert [e.id for e in best.entities] == ["hbi", "ht", "cfo"]
+    assert [r.provenance.chunk_id for r in best.relations] == ["c-subsidiaries", "c-annual-report"]
+    assert best.covered == {0, 1, 2, 3}
+    # The chief executive names fewer of the question's words; the acquisition names none and is not walked.
+    assert [e.id for e in rest[0].entities] == ["hbi", "ht", "ceo"]
+    assert rest[0].score < best.score
+    assert all("nb" not in {e.id for e in p.entities} for p in rest)
+
+
+def test_a_term_counts_once_along_a_path() -> None:
+    """A second hop named by the same word is no progress: "parent" does not lead from one parent to another."""
+    subgraph = Subgraph(
+        ENTITIES,
+        (_relation("hbi", "parent", "ht", "c1"), _relation("ht", "parent", "nb", "c2")),
+        (),
+    )
+    paths = asked_paths(subgraph, {"hbi": 1.0}, _terms("parent"), LITERALS, max_hops=3, beam=10)
+    assert [[e.id for e in p.entities] for p in paths] == [["hbi", "ht"]]
+
+
+def test_values_end_paths_and_do_not_start_them() -> None:
+    """A date joins facts that share nothing else: the 2019 acquisition does not lead to another 2019 fact."""
+    terms = _terms("acquire/acquired", "parent")
+    paths = asked_paths(SUBGRAPH, {"ht": 1.0, "y2019": 1.0}, terms, LITERALS, max_hops=3, beam=10)
+    walked = [[e.id for e in p.entities] for p in paths]
+    assert ["ht", "y2019"] in walked
+    assert all(p[0] != "y2019" for p in walked)
+    assert ["ht", "y2019", "other"] not in walked
+
+
+def test_entity_types_and_word_forms_name_hops() -> None:
+    """A PERSON is named by its type ("which person"); ``born_in`` by "born", though its lemma is "bear"."""
+    subgraph = Subgraph(
+        {**ENTITIES, "town": Entity("town", "Tromsø", "GPE")},
+        (_relation("cfo", "work_at", "nb", "c1"), _relation("cfo", "born_in", "town", "c2")),
+        (),
+    )
+    terms = _terms("person", "bear/born")
+    [best, *_] = asked_paths(subgraph, {"nb": 1.0}, terms, LITERALS, max_hops=2, beam=5)
+    assert [e.id for e in best.entities] == ["nb", "cfo", "town"]
+
+
+@pytest.mark.parametrize("hops", [1, 2])
+def test_paths_are_bounded_by_hops(hops: int) -> None:
+    paths = asked_paths(SUBGRAPH, {"hbi": 1.0}, QUESTION, LITERALS, max_hops=hops, beam=10)
+    assert max(len(p.relations) for p in paths) == hops
+
+
+def test_no_seed_in_the_graph_gives_no_path() -> None:
+    assert asked_paths(SUBGRAPH, {"missing": 1.0}, QUESTION, LITERALS, max_hops=3, beam=10) == []
+    assert asked_paths(SUBGRAPH, {"hbi": 1.0}, (), LITERALS, max_hops=3, beam=10) == []
+
+
+@pytest.mark.parametrize("field", ["path_hops", "path_beam", "path_min_terms"])
+def test_path_settings_are_checked(field: str) -> None:
+    with pytest.raises(ValueError, match=field):
+        RetrievalConfig(**{field: 0})
