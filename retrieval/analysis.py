@@ -23,9 +23,13 @@ COMPARISON = re.compile(
 class QuestionAnalysis:
     question: str
     phrases: tuple[str, ...]  # candidate names, most specific (longest) first
-    lemmas: frozenset[str]  # every form of every term, for matching relation predicates
     comparison: bool
-    terms: tuple[frozenset[str], ...]  # the forms of each content word
+    terms: tuple[frozenset[str], ...]  # the forms of each content word, for matching relation predicates
+
+    @property
+    def lemmas(self) -> frozenset[str]:
+        """Every form of every content word."""
+        return frozenset().union(*self.terms)
 
 
 class QuestionAnalyzer:
@@ -52,10 +56,9 @@ class QuestionAnalyzer:
         # Each content word as written, as its lemma and as the domain's canonical predicate says it: the parser
         # reads "born" as "bear" where predicates keep "born", and a domain may store "heads" as ``lead``.
         terms = tuple(frozenset({t.lower_, t.lemma_.lower(), self.canonical(t.lemma_.lower())}) for t in content)
-        lemmas = frozenset().union(*terms)
         has_two_names = len([e for e in doc.ents]) >= 2 or " or " in question.lower()
         comparison = bool(COMPARISON.search(question)) and has_two_names
-        return QuestionAnalysis(question, tuple(ordered), lemmas, comparison, terms)
+        return QuestionAnalysis(question, tuple(ordered), comparison, terms)
 
 
 def is_name(phrase: str) -> bool:

@@ -80,11 +80,12 @@ def _named_terms(predicate: str, entity_type: str, terms: Sequence[frozenset[str
     parts = [p for p in predicate.split("_") if p not in FUNCTION_WORDS]
     kind = entity_type.lower()
     return frozenset(
-        i for i, forms in enumerate(terms) if kind in forms or any(_same_stem(f, p) for f in forms for p in parts)
+        i for i, forms in enumerate(terms) if kind in forms or any(same_stem(f, p) for f in forms for p in parts)
     )
 
 
-def _same_stem(word: str, part: str) -> bool:
+def same_stem(word: str, part: str) -> bool:
+    """Whether a question word and a predicate word are one word in two forms ("founder" / ``found``)."""
     if word == part:
         return True
     if min(len(word), len(part)) < MIN_STEM:

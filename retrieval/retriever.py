@@ -24,7 +24,7 @@ from retrieval.config import RetrievalConfig
 from retrieval.evidence import asked_evidence, find_paths, passage_triples
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.linking import EntityLinker, specificity
-from retrieval.paths import AskedPath, asked_paths
+from retrieval.paths import MIN_STEM, AskedPath, asked_paths, same_stem
 from retrieval.result import LinkedEntity, Passage, RetrievalResult
 from retrieval.walk import build_graph, personalised_pagerank
 
@@ -543,8 +543,8 @@ def _interleave(ranking: list[str], pages: list[str], lead: int) -> list[str]:
 
 def _predicate_asked(predicate: str, lemmas: frozenset[str]) -> bool:
     """Whether a question word names this predicate: "director" asks for ``direct``, "born" for ``born_in``."""
-    words = [w for w in predicate.split("_") if len(w) >= 4]
-    return any(lemma.startswith(w) or w.startswith(lemma) for w in words for lemma in lemmas if len(lemma) >= 4)
+    words = [w for w in predicate.split("_") if len(w) >= MIN_STEM]
+    return any(same_stem(lemma, w) for w in words for lemma in lemmas if len(lemma) >= MIN_STEM)
 
 
 def _names_title(key: str, title: str) -> bool:
