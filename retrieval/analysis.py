@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from spacy.language import Language
 from spacy.tokens import Span
@@ -26,7 +27,7 @@ class QuestionAnalysis:
     comparison: bool
     terms: tuple[frozenset[str], ...]  # the forms of each content word, for matching relation predicates
 
-    @property
+    @cached_property
     def lemmas(self) -> frozenset[str]:
         """Every form of every content word."""
         return frozenset().union(*self.terms)
