@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 
 from kg.model import Chunk, stable_id
@@ -13,14 +14,18 @@ def chunk_text(
     text: str,
     sentences: Sequence[tuple[int, int]],
     max_chars: int = 1200,
+    records: Sequence[tuple[int, int]] = (),
 ) -> list[Chunk]:
     """Group consecutive sentences into chunks of at most ``max_chars``.
 
     A chunk at least half full ends at a paragraph break (a blank line) rather than running into the next
-    paragraph; a sentence longer than ``max_chars`` is split at whitespace.
+    paragraph; a sentence longer than ``max_chars`` is split at whitespace. No chunk runs across the start or
+    end of one of ``records`` (a table row, a JSON record with its text): a row is one fact about one thing, and
+    grouped with its neighbours it would be cited, embedded and ranked as a blur of a dozen rows.
     """
     if max_chars < 1:
         raise ValueError(f"max_chars must be positive, got {max_chars}")
+    bounds = sorted({offset for span in records for offset in span})
     spans: list[tuple[int, int]] = []
     for start, end in sentences:
         spans.extend(_split_long(text, *_trim(text, start, end), max_chars))
@@ -34,7 +39,8 @@ def chunk_text(
             continue
         too_long = end - current[0] > max_chars
         paragraph_break = "\n\n" in text[current[1] : start] and current[1] - current[0] >= max_chars // 2
-        if too_long or paragraph_break:
+        record_bound = bisect.bisect_left(bounds, current[1]) < bisect.bisect_right(bounds, start)
+        if too_long or paragraph_break or record_bound:
             groups.append(current)
             current = (start, end)
         else:

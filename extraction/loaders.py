@@ -47,6 +47,8 @@ class LoadedDocument:
     content_hash: str
     metadata: dict[str, Any] = field(default_factory=dict)
     facts: tuple[Fact, ...] = ()
+    # Spans of a table's rows or a file's records (a JSON record with its text): the units a passage keeps whole.
+    records: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class _Parsed:
     title: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     facts: tuple[Fact, ...] = ()
+    records: tuple[tuple[int, int], ...] = ()
 
 
 def load_file(path: Path) -> LoadedDocument:
@@ -91,6 +94,7 @@ def load_file(path: Path) -> LoadedDocument:
         content_hash=sha256_bytes(raw),
         metadata=parsed.metadata,
         facts=parsed.facts,
+        records=parsed.records,
     )
 
 
@@ -286,6 +290,15 @@ class _FactText:
         self.parts: list[str] = []
         self.length = 0
         self.facts: list[Fact] = []
+        self.records: list[tuple[int, int]] = []
+
+    def close_record(self, start: int) -> None:
+        """Mark the text added since ``start`` as one record."""
+        if self.length > start:
+            self.records.append((start, self.length))
+
+    def parsed(self, title: str | None, metadata: dict[str, Any]) -> _Parsed:
+        return _Parsed("".join(self.parts), title, metadata, tuple(self.facts), tuple(self.records))
 
     def add(self, text: str) -> int:
         start = self.length
@@ -346,8 +359,10 @@ def _parse_csv(raw: bytes) -> _Parsed:
         cells = [c.strip() for c in row]
         fields = [(h, v) for h, v in zip(header, cells, strict=False) if v]
         if fields:
+            start = out.length
             out.record(cells[0], fields)
-    return _Parsed("".join(out.parts), None, {"rows": len(rows) - 1, "columns": header}, tuple(out.facts))
+            out.close_record(start)
+    return out.parsed(None, {"rows": len(rows) - 1, "columns": header})
 
 
 _PROSE_KEYS = ("text", "content", "body", "abstract", "description", "summary")
@@ -369,28 +384,37 @@ def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
         yield prefix, str(value).strip()
 
 
+def _record_name(record: Mapping[str, Any]) -> str | None:
+    return next((str(record[k]) for k in _NAME_KEYS if isinstance(record.get(k), (str, int))), None)
+
+
 def _json_records(records: Sequence[Any]) -> _Parsed:
     out = _FactText()
     title: str | None = None
     for record in records:
-        if not isinstance(record, Mapping):
-            for _, value in _flatten(record):
-                out.add(value + "\n")
-            continue
-        fields = list(_flatten({k: v for k, v in record.items() if k not in _PROSE_KEYS}))
-        name = next((str(record[k]) for k in _NAME_KEYS if isinstance(record.get(k), (str, int))), None)
-        if name is not None:
-            title = title or name
-            fields.sort(key=lambda f: f[1] != name)
-            out.record(name, fields)
-        elif fields:
-            out.add("; ".join(f"{k}: {v}" for k, v in fields) + "\n")
-        for key in _PROSE_KEYS:
-            if isinstance(record.get(key), str) and record[key].strip():
-                out.add(_normalise(record[key]) + "\n\n")
-    return _Parsed(
-        "".join(out.parts), title if len(records) == 1 else None, {"records": len(records)}, tuple(out.facts)
-    )
+        start = out.length
+        _json_record(out, record)
+        out.close_record(start)
+        if isinstance(record, Mapping):
+            title = title or _record_name(record)
+    return out.parsed(title if len(records) == 1 else None, {"records": len(records)})
+
+
+def _json_record(out: _FactText, record: Any) -> None:
+    if not isinstance(record, Mapping):
+        for _, value in _flatten(record):
+            out.add(value + "\n")
+        return
+    fields = list(_flatten({k: v for k, v in record.items() if k not in _PROSE_KEYS}))
+    name = _record_name(record)
+    if name is not None:
+        fields.sort(key=lambda f: f[1] != name)
+        out.record(name, fields)
+    elif fields:
+        out.add("; ".join(f"{k}: {v}" for k, v in fields) + "\n")
+    for key in _PROSE_KEYS:
+        if isinstance(record.get(key), str) and record[key].strip():
+            out.add(_normalise(record[key]) + "\n\n")
 
 
 def _parse_json(raw: bytes) -> _Parsed:
@@ -439,9 +463,15 @@ def _rdf_parser(fmt: str) -> Callable[[bytes], _Parsed]:
                 return str(node)
 
         out = _FactText()
+        # Triples sort by subject, so everything said about one subject is one record.
+        current: tuple[Any, int] | None = None
         for s, p, o in sorted(graph):
             if p in (RDFS.label, SKOS.prefLabel):
                 continue
+            if current is None or current[0] != s:
+                if current is not None:
+                    out.close_record(current[1])
+                current = (s, out.length)
             subject, predicate, obj = _one_line(label(s)), _one_line(label(p)), _one_line(label(o))
             if p == RDF.type:
                 predicate = "type"
@@ -463,7 +493,9 @@ def _rdf_parser(fmt: str) -> Callable[[bytes], _Parsed]:
                     end,
                 )
             )
-        return _Parsed("".join(out.parts), None, {"triples": len(graph)}, tuple(out.facts))
+        if current is not None:
+            out.close_record(current[1])
+        return out.parsed(None, {"triples": len(graph)})
 
     return parse
 

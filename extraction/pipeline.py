@@ -346,7 +346,9 @@ class IngestionPipeline:
             groups=groups,
             metadata=dict(loaded.metadata),
         )
-        chunks = chunk_text(doc.id, doc.content_hash, doc.text, extraction.sentences, self.chunk_max_chars)
+        chunks = chunk_text(
+            doc.id, doc.content_hash, doc.text, extraction.sentences, self.chunk_max_chars, loaded.records
+        )
         if not chunks:
             raise LoadError(loaded.source, "no text to index after sentence splitting")
         chunk_of = _ChunkLocator(chunks)

@@ -49,3 +49,27 @@ def test_ids_are_stable_and_depend_on_version() -> None:
 def test_bad_size_is_refused() -> None:
     with pytest.raises(ValueError, match="max_chars"):
         chunk_text("d", "h", "x.", [(0, 2)], max_chars=0)
+
+
+def test_a_record_is_never_split_nor_joined() -> None:
+    """Rows of a table are each a passage: split, a row loses its subject; joined, a dozen rows blur into one."""
+    rows = [f"product: P{i}; quarter: Q{i % 4 + 1} 2024; region: Europe; sales: {i}" for i in range(12)]
+    text = "\n".join(rows)
+    records, at = [], 0
+    for row in rows:
+        records.append((at, at + len(row)))
+        at += len(row) + 1
+    # The parser's sentences cut rows at their semicolons.
+    sentences = [(m.start(), m.end()) for m in re.finditer(r"[^;\n]+;?", text)]
+    chunks = chunk_text("d", "h", text, sentences, max_chars=200, records=records)
+    assert [c.text for c in chunks] == rows
+
+
+def test_a_record_with_prose_is_one_passage() -> None:
+    first = "name: A; kind: x\nAbout A. More about A."
+    text = first + "\nname: B; kind: y"
+    sentences = [(0, 16), (17, 25), (26, len(first)), (len(first) + 1, len(text))]
+    chunks = chunk_text(
+        "d", "h", text, sentences, max_chars=500, records=[(0, len(first)), (len(first) + 1, len(text))]
+    )
+    assert [c.text for c in chunks] == [first, "name: B; kind: y"]

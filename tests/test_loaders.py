@@ -113,6 +113,24 @@ def test_json_records_prose_and_facts(tmp_path: Path) -> None:
     assert_facts_slice(doc)
 
 
+def record_texts(doc: LoadedDocument) -> list[str]:
+    return [doc.text[start:end].strip() for start, end in doc.records]
+
+
+def test_rows_and_records_are_the_units_of_a_structured_file(tmp_path: Path) -> None:
+    table = load_file(write(tmp_path / "t.csv", "trial,drug\nHLV-301,Veltrazumab\nCDR-204,Corvanib\n"))
+    assert record_texts(table) == ["trial: HLV-301; drug: Veltrazumab", "trial: CDR-204; drug: Corvanib"]
+    records = [{"name": "A", "kind": "x", "text": "About A."}, {"name": "B", "kind": "y"}]
+    doc = load_file(write(tmp_path / "r.json", json.dumps(records)))
+    assert record_texts(doc) == ["name: A; kind: x\nAbout A.", "name: B; kind: y"]
+    ttl = (
+        "@prefix ex: <https://example.org/> .\nex:V ex:developedBy ex:N ; ex:treats ex:P .\nex:N ex:basedIn ex:Oslo .\n"
+    )
+    graph = load_file(write(tmp_path / "o.ttl", ttl))
+    assert record_texts(graph) == ["N basedIn Oslo.", "V developedBy N.\nV treats P."]
+    assert load_file(write(tmp_path / "plain.txt", "Just prose.")).records == ()
+
+
 def test_jsonl_and_its_line_errors(tmp_path: Path) -> None:
     doc = load_file(write(tmp_path / "d.jsonl", '{"name": "A", "value": "1"}\n\n{"name": "B", "value": "2"}\n'))
     assert [f.subject for f in doc.facts] == ["A", "B"]
