@@ -45,6 +45,8 @@ class DomainPack:
     predicates: Mapping[str, str] = field(default_factory=dict)
     types: Mapping[str, str] = field(default_factory=dict)
     ontology: Ontology | None = None
+    # Common nouns that name an entity of a label ("trial" for a TRIAL), so "the trial" can refer back to one.
+    type_nouns: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def canonical_predicate(self, predicate: str) -> str:
         return self.predicates.get(predicate, predicate)
@@ -85,6 +87,11 @@ def load_domain(path: str | Path) -> DomainPack:
     for key, value in (("predicates", predicates), ("types", types)):
         if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
             raise ConfigError(f"{path}: {key!r} must map strings to strings")
+    type_nouns = data.get("type_nouns", {})
+    if not isinstance(type_nouns, dict) or not all(
+        isinstance(v, list) and all(isinstance(n, str) for n in v) for v in type_nouns.values()
+    ):
+        raise ConfigError(f"{path}: 'type_nouns' must map labels to lists of nouns")
     ontology = None
     if data.get("ontology"):
         ontology = load_ontology(path.parent / data["ontology"])
@@ -97,6 +104,7 @@ def load_domain(path: str | Path) -> DomainPack:
         predicates={_key(k): _key(v) for k, v in predicates.items()},
         types=dict(types),
         ontology=ontology,
+        type_nouns={label: frozenset(n.lower() for n in nouns) for label, nouns in type_nouns.items()},
     )
 
 

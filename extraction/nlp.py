@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -16,14 +16,17 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from extraction.coref import DEFAULT_TYPE_NOUNS, Discourse
 from extraction.domain import DomainPack
-from extraction.relations import CONFIDENCE, PATTERNS
+from extraction.relations import CONFIDENCE, PATTERNS, SUBJECTS
 from kg.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
 # Bump when patterns or mention rules change, so stored provenance says which extractor read a fact.
-EXTRACTOR_VERSION = "1.1"
+EXTRACTOR_VERSION = "1.2"
+# Relations that hold only through a pronoun or a definite description are a little less certain.
+COREFERENCE = 0.85
 DEFAULT_ENTITY_LABELS = frozenset(
     {
         "PERSON",
@@ -72,22 +75,6 @@ class Extraction:
     mentions: tuple[RawMention, ...]
     triples: tuple[RawTriple, ...]
 
-    @staticmethod
-    def joined(parts: Sequence[tuple[int, Extraction]]) -> Extraction:
-        """One extraction from those of a text's pieces, each given with the offset where its piece starts."""
-        sentences: list[tuple[int, int]] = []
-        mentions: list[RawMention] = []
-        triples: list[RawTriple] = []
-        for offset, part in parts:
-            base = len(mentions)
-            sentences.extend((start + offset, end + offset) for start, end in part.sentences)
-            mentions.extend(replace(m, start=m.start + offset, end=m.end + offset) for m in part.mentions)
-            triples.extend(
-                replace(t, subject=t.subject + base, object=t.object + base, start=t.start + offset, end=t.end + offset)
-                for t in part.triples
-            )
-        return Extraction(tuple(sentences), tuple(mentions), tuple(triples))
-
 
 def unwrap(text: str) -> str:
     """The text with each lone line break as a space: same length, so offsets hold, but a name or sentence
@@ -110,6 +97,22 @@ def paragraphs(text: str) -> list[tuple[int, str]]:
     return pieces
 
 
+def _pieces(text: str, records: Sequence[tuple[int, int]]) -> list[tuple[int, str, bool]]:
+    """The text's paragraphs, with each record span cut out as a piece of its own (flagged True)."""
+    cuts = sorted((start, end) for start, end in records if start < end)
+    pieces: list[tuple[int, str, bool]] = []
+    at = 0
+    for start, end in [*cuts, (len(text), len(text))]:
+        for o, piece in paragraphs(text[at:start]) if start > at else ():
+            if piece.strip():
+                lead = len(piece) - len(piece.lstrip())
+                pieces.append((at + o + lead, piece[lead:], False))
+        if end > start:
+            pieces.append((start, text[start:end], True))
+        at = max(at, end)
+    return pieces or [(0, text, False)]
+
+
 class Extractor:
     """Reads entities and relations with any spaCy pipeline that has a parser and NER."""
 
@@ -126,6 +129,10 @@ class Extractor:
         self.domain = domain
         pattern_labels = {p["label"] for p in domain.entity_patterns} if domain else set()
         self.entity_labels = frozenset(entity_labels) | pattern_labels
+        nouns = dict(DEFAULT_TYPE_NOUNS)
+        for label, extra in (domain.type_nouns if domain else {}).items():
+            nouns[label] = nouns.get(label, frozenset()) | extra
+        self.type_nouns: Mapping[str, frozenset[str]] = nouns
 
     @cached_property
     def nlp(self) -> Language:
@@ -144,13 +151,21 @@ class Extractor:
             ruler.add_patterns(list(self.domain.entity_patterns))
         return nlp
 
-    def extract(self, texts: Sequence[str], batch_size: int = 32) -> list[Extraction]:
-        pieces = [(i, offset, piece) for i, text in enumerate(texts) for offset, piece in paragraphs(text)]
-        docs = self.nlp.pipe((unwrap(piece) for _, _, piece in pieces), batch_size=batch_size)
-        parts: list[list[tuple[int, Extraction]]] = [[] for _ in texts]
-        for (i, offset, piece), doc in zip(pieces, docs, strict=True):
-            parts[i].append((offset, self._read(doc, piece)))
-        return [Extraction.joined(p) for p in parts]
+    def extract(
+        self, texts: Sequence[str], batch_size: int = 32, records: Sequence[Sequence[tuple[int, int]]] = ()
+    ) -> list[Extraction]:
+        """``records`` gives, for each text, the spans of its table rows or JSON records: the loader has read
+        their facts, so the parser only finds the names in them, and "trial: KST-110" is not taken for prose."""
+        pieces = [
+            (i, offset, piece, is_record)
+            for i, text in enumerate(texts)
+            for offset, piece, is_record in _pieces(text, records[i] if i < len(records) else ())
+        ]
+        docs = self.nlp.pipe((unwrap(piece) for _, _, piece, _ in pieces), batch_size=batch_size)
+        readers = [_Reader(self) for _ in texts]
+        for (i, offset, piece, is_record), doc in zip(pieces, docs, strict=True):
+            readers[i].read(doc, piece, offset, prose=not is_record)
+        return [r.extraction() for r in readers]
 
     def mentions(self, doc: Doc, original: str | None = None) -> list[tuple[Span, RawMention]]:
         """Entity mentions with articles and possessives trimmed off their spans; texts are slices of
@@ -177,36 +192,7 @@ class Extractor:
                 found.append((ent, RawMention(surface, ent.label_, start, end)))
         return found
 
-    def _read(self, doc: Doc, original: str) -> Extraction:
-        spans = self.mentions(doc, original)
-        token_mention: dict[int, int] = {}
-        for index, (ent, _) in enumerate(spans):
-            for i in range(ent.start, ent.end):
-                token_mention[i] = index
-        mentions = tuple(m for _, m in spans)
-        triples: list[RawTriple] = []
-        seen: set[tuple[int, str, int]] = set()
-        for sent in doc.sents:
-            for pattern in PATTERNS:
-                for subject_token, predicate, object_token, name in pattern(sent):
-                    subject = _mention_of(subject_token, token_mention)
-                    obj = _mention_of(object_token, token_mention)
-                    if subject is None or obj is None or subject == obj:
-                        continue
-                    predicate = self._canonical(predicate)
-                    if (subject, predicate, obj) in seen:
-                        continue
-                    seen.add((subject, predicate, obj))
-                    confidence = CONFIDENCE[name]
-                    if self.domain:
-                        confidence *= self.domain.plausibility(predicate, mentions[subject].label, mentions[obj].label)
-                    triples.append(
-                        RawTriple(subject, predicate, obj, sent.start_char, sent.end_char, round(confidence, 3), name)
-                    )
-        sentences = tuple((s.start_char, s.end_char) for s in doc.sents)
-        return Extraction(sentences, mentions, tuple(triples))
-
-    def _canonical(self, predicate: str) -> str:
+    def canonical(self, predicate: str) -> str:
         if self.domain is None:
             return predicate
         negated = predicate.startswith("not_")
@@ -221,11 +207,73 @@ class Extractor:
         return ("not_" if negated else "") + mapped
 
 
-def _mention_of(token: Token, token_mention: dict[int, int]) -> int | None:
-    """The mention a token belongs to, or that a common noun names through apposition or compounding."""
+class _Reader:
+    """Reads one text paragraph by paragraph, in order, so that a pronoun or "the company" in one paragraph can
+    refer to an entity named in an earlier one."""
+
+    def __init__(self, extractor: Extractor) -> None:
+        self._extractor = extractor
+        self._discourse = Discourse(extractor.type_nouns)
+        self._sentences: list[tuple[int, int]] = []
+        self._mentions: list[RawMention] = []
+        self._triples: list[RawTriple] = []
+
+    def extraction(self) -> Extraction:
+        return Extraction(tuple(self._sentences), tuple(self._mentions), tuple(self._triples))
+
+    def read(self, doc: Doc, original: str, offset: int, prose: bool = True) -> None:
+        """Add one paragraph: ``doc`` is its parse, ``original`` its text, ``offset`` where it starts. Only prose
+        is read for relations and for what later sentences refer to; a record gives its names only."""
+        base = len(self._mentions)
+        token_mention: dict[int, int] = {}
+        for index, (ent, mention) in enumerate(self._extractor.mentions(doc, original)):
+            for i in range(ent.start, ent.end):
+                token_mention[i] = base + index
+            self._mentions.append(replace(mention, start=mention.start + offset, end=mention.end + offset))
+        labels = [m.label for m in self._mentions]
+        seen: set[tuple[int, str, int]] = set()
+
+        def mention_of(token: Token) -> int | None:
+            return _mention_of(token, token_mention, self._discourse)[0]
+
+        for sent in doc.sents if prose else ():
+            for pattern in PATTERNS:
+                for subject_token, predicate, object_token, name in pattern(sent):
+                    subject, subject_referred = _mention_of(subject_token, token_mention, self._discourse)
+                    obj, object_referred = _mention_of(object_token, token_mention, self._discourse)
+                    if subject is None or obj is None or subject == obj:
+                        continue
+                    predicate = self._extractor.canonical(predicate)
+                    if (subject, predicate, obj) in seen:
+                        continue
+                    seen.add((subject, predicate, obj))
+                    confidence = CONFIDENCE[name] * (COREFERENCE if subject_referred or object_referred else 1.0)
+                    domain = self._extractor.domain
+                    if domain:
+                        confidence *= domain.plausibility(predicate, labels[subject], labels[obj])
+                    start, end = sent.start_char + offset, sent.end_char + offset
+                    self._triples.append(RawTriple(subject, predicate, obj, start, end, round(confidence, 3), name))
+            self._discourse.read(sent, mention_of, labels)
+        self._sentences.extend((s.start_char + offset, s.end_char + offset) for s in doc.sents)
+
+
+def _mention_of(token: Token, token_mention: dict[int, int], discourse: Discourse) -> tuple[int | None, bool]:
+    """The mention a token stands for, and whether only the discourse says so (a pronoun, "the company").
+
+    A common noun stands for the entity it names through apposition or compounding ("the Limerick plant"), and
+    a copula's attribute for its subject, first: in "KST-110 is a trial that tests Lumiprine", "trial" is KST-110,
+    and in "X is a Kannada film" the film is X, not Kannada."""
     if token.i in token_mention:
-        return token_mention[token.i]
+        return token_mention[token.i], False
+    if token.dep_ == "attr" and token.head.lemma_ == "be":
+        for subject in (c for c in token.head.children if c.dep_ in SUBJECTS):
+            found = _mention_of(subject, token_mention, discourse)
+            if found[0] is not None:
+                return found
     for child in token.children:
         if child.dep_ in ("appos", "compound") and child.i in token_mention:
-            return token_mention[child.i]
-    return None
+            return token_mention[child.i], False
+    if token.dep_ == "appos" and token.head.i in token_mention:
+        return token_mention[token.head.i], False
+    referred = discourse.refers_to(token)
+    return referred, referred is not None

@@ -295,7 +295,10 @@ class IngestionPipeline:
         """Extract, resolve and embed a batch together: spaCy and the encoder are far faster batched."""
         if not items:
             return
-        extracted = self.extractor.extract([item.loaded.text for item in items])
+        extracted = self.extractor.extract(
+            [item.loaded.text for item in items],
+            records=[[(fact.start, fact.end) for fact in item.loaded.facts] for item in items],
+        )
         extractions = [without_values(e, item.placeholders) for item, e in zip(items, extracted, strict=True)]
         resolver = self._resolver_for(items, extractions)
         built: list[tuple[_Pending, Document, list[Chunk], list[Entity], list[Mention], list[Relation]]] = []

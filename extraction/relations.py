@@ -20,6 +20,8 @@ SUBJECTS = {"nsubj", "csubj"}
 PASSIVE_SUBJECTS = {"nsubjpass", "csubjpass"}
 OBJECTS = {"dobj", "obj", "dative"}
 RELATIVE_PRONOUNS = {"which", "that", "who", "whom"}
+# Prepositions that attach the entity an event noun is about: "the discovery of", "approval to", "a bid for".
+NOUN_PREPOSITIONS = {"of", "for", "on", "into", "to"}
 # Lemmas the parser gives that read badly as predicates.
 LEMMA_FIXES = {"bear": "born"}
 CONFIDENCE = {
@@ -89,7 +91,7 @@ def object_noun(sent: Span) -> Iterator[Candidate]:
     """Oyelaran led the discovery of Corvanib → (Oyelaran, lead_discovery_of, Corvanib): the verb's object is an
     event or role noun, and the entity it is about hangs off that noun."""
     for verb in sent:
-        if verb.pos_ not in ("VERB", "AUX"):
+        if verb.pos_ not in ("VERB", "AUX") or verb.dep_ == "amod":
             continue
         nouns = [t for c in verb.children if c.dep_ in OBJECTS for t in _conjuncts(c) if t.pos_ == "NOUN"]
         if not nouns:
@@ -97,7 +99,7 @@ def object_noun(sent: Span) -> Iterator[Candidate]:
         base = _verb_predicate(verb)
         subjects = [s for s in _subjects(verb) if s.lower_ not in RELATIVE_PRONOUNS]
         for noun in nouns:
-            for prep in (c for c in noun.children if c.dep_ == "prep" and c.lower_ in ("of", "for", "on", "into")):
+            for prep in (c for c in noun.children if c.dep_ == "prep" and c.lower_ in NOUN_PREPOSITIONS):
                 for obj in _pobjs(prep):
                     for subject in subjects:
                         yield subject, f"{base}_{noun.lemma_.lower()}_{prep.lower_}", obj, "object_noun"

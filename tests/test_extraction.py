@@ -9,6 +9,7 @@ import pytest
 
 from extraction.domain import load_domain
 from extraction.nlp import Extractor, RawMention, paragraphs, unwrap
+from extraction.relations import CONFIDENCE
 from extraction.resolve import EntityResolver, normalise
 from kg.errors import ConfigError
 from kg.model import Entity
@@ -99,6 +100,70 @@ def test_a_heading_does_not_run_into_the_paragraph_below(extractor: Extractor) -
     assert all(text[t.start : t.end].startswith(("Priya", "She")) for t in x.triples)
 
 
+def confident(extractor: Extractor, text: str) -> dict[tuple[str, str, str], float]:
+    [x] = extractor.extract([text])
+    return {(x.mentions[t.subject].text, t.predicate, x.mentions[t.object].text): t.confidence for t in x.triples}
+
+
+def test_pronouns_and_definite_descriptions_refer_back(extractor: Extractor) -> None:
+    text = "Priya Raman is the chief executive officer of Arcturus Diagnostics. She co-founded the company in 2012."
+    found = confident(extractor, text)
+    assert ("Priya Raman", "found", "Arcturus Diagnostics") in found
+    # Through the discourse, a fact is a little less certain than one the sentence states with names.
+    assert found[("Priya Raman", "found", "Arcturus Diagnostics")] < CONFIDENCE["svo"]
+    assert found[("Priya Raman", "chief_executive_officer_of", "Arcturus Diagnostics")] == CONFIDENCE["copula"]
+
+
+def test_a_copula_names_what_a_description_refers_to(pharma: Extractor) -> None:
+    """ "KST-110 is a trial" makes "trial" KST-110, in its own relative clause and in later sentences."""
+    text = (
+        "KST-110 is a Phase II trial that tests Lumiprine.\n\n"
+        "Dr. Rafael Quintero leads the trial as principal investigator."
+    )
+    found = triples(pharma, text)
+    assert ("KST-110", "test", "Lumiprine") in found
+    assert ("Rafael Quintero", "lead", "KST-110") in found
+
+
+def test_a_compound_names_what_a_description_refers_to(pharma: Extractor) -> None:
+    text = "Siobhan Keane heads the Limerick plant. The plant manufactures Veltrazumab."
+    assert ("Limerick", "manufacture", "Veltrazumab") in triples(pharma, text)
+
+
+def test_a_nationality_is_not_what_its_noun_names(extractor: Extractor) -> None:
+    found = triples(extractor, "Kaalapani is a 1996 Indian film. The film was produced by Mohanlal.")
+    assert not any(s in ("Indian", "1996") or o in ("Indian", "1996") for s, _, o in found if _ == "produce")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A person merely mentioned is not who "she" is: the sentence's subject is.
+        "Lena Berg hired Tom Price in 2019. She founded Nordlys Bio in 2001.",
+        # "It" too often refers to no entity, and a modified or plural noun to something else.
+        "Lena Berg joined Nordlys Bio in 2001. It acquired Calder Pharmaceuticals in 2019.",
+        "Nordlys Bio hired Lena Berg. The two companies acquired Calder Pharmaceuticals.",
+        "Nordlys Bio hired Lena Berg. The first company acquired Calder Pharmaceuticals.",
+    ],
+)
+def test_what_the_discourse_does_not_resolve(extractor: Extractor, text: str) -> None:
+    found = triples(extractor, text)
+    assert ("Tom Price", "found", "Nordlys Bio") not in found
+    assert not any(o == "Calder Pharmaceuticals" and p == "acquire" for _, p, o in found)
+
+
+def test_records_are_read_for_names_only(pharma: Extractor) -> None:
+    """A record line ("trial: KST-110; drug: Lumiprine") is facts the loader has read; parsed as prose it would
+    make "trial" and "drug" mean whichever name came last."""
+    record = "title: KST-110 summary; trial: KST-110; drug: Lumiprine\n"
+    text = record + "KST-110 is a trial of Lumiprine. Halvorsen Therapeutics terminated the trial."
+    [x] = pharma.extract([text], records=[[(0, len(record) - 1)]])
+    found = {(x.mentions[t.subject].text, t.predicate, x.mentions[t.object].text) for t in x.triples}
+    assert ("Halvorsen Therapeutics", "terminate", "KST-110") in found
+    assert all(t.start >= len(record) for t in x.triples)
+    assert {"KST-110", "Lumiprine"} <= {m.text for m in x.mentions if m.end <= len(record)}
+
+
 def test_missing_pipeline_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="cannot load spaCy pipeline"):
         _ = Extractor("no_such_pipeline_xyz").nlp
@@ -174,6 +239,14 @@ def test_domain_pack_and_ontology() -> None:
     assert pack.ontology is not None and pack.ontology.is_a("Regulator", "Organization")
     assert pack.plausibility("born_in", "PERSON", "GPE") == 1.0
     assert pack.plausibility("born_in", "DRUG", "GPE") == 0.5
+    assert "study" in pack.type_nouns["TRIAL"]
+
+
+def test_a_domain_names_its_types(pharma: Extractor, extractor: Extractor) -> None:
+    """With the pharma pack, "the study" is a trial; without it, nothing says so."""
+    text = "HLV-301 enrolled 900 patients. Amara Okafor led the study."
+    assert ("Amara Okafor", "lead", "HLV-301") in triples(pharma, text)
+    assert "company" in extractor.type_nouns["ORG"] and "TRIAL" not in extractor.type_nouns
 
 
 def test_domain_pack_errors(tmp_path: Path) -> None:
@@ -188,6 +261,9 @@ def test_domain_pack_errors(tmp_path: Path) -> None:
     wrong_type.write_text(json.dumps({"name": "x", "types": {"DRUG": "Medicine"}, "ontology": "o.ttl"}), "utf-8")
     with pytest.raises(ConfigError, match="Medicine"):
         load_domain(wrong_type)
+    (tmp_path / "n.json").write_text(json.dumps({"name": "x", "type_nouns": {"TRIAL": "trial"}}), "utf-8")
+    with pytest.raises(ConfigError, match=r"n\.json: 'type_nouns'"):
+        load_domain(tmp_path / "n.json")
     with pytest.raises(ConfigError, match="entity_patterns"):
         (tmp_path / "p.json").write_text(json.dumps({"name": "x", "entity_patterns": [{"pattern": "x"}]}), "utf-8")
         load_domain(tmp_path / "p.json")
