@@ -102,7 +102,9 @@ class KnowledgeGraph:
     def retriever(self) -> HybridRetriever:
         domain = self.extractor.domain
         canonical = domain.canonical_predicate if domain else None
-        return HybridRetriever(self.store, self.embedder, self.extractor.nlp, self.retrieval_config, canonical)
+        return HybridRetriever(
+            self.store, self.embedder, self.extractor.nlp, self.retrieval_config, canonical, self.extractor.type_nouns
+        )
 
     def ingest(
         self,

@@ -9,14 +9,22 @@ are the evidence, and the path is shown with them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
 
 from kg.model import Entity, Relation, Subgraph
 
 # Predicate words that carry no meaning of their own ("chief_executive_of", "born_in").
 FUNCTION_WORDS = frozenset({"of", "in", "at", "for", "by", "on", "to", "from", "with", "as", "into", "under", "not"})
 MIN_STEM = 4
+# What may follow a word for it still to be that word: inflections and agent nouns ("founder", "director").
+SUFFIXES = frozenset({"s", "es", "d", "ed", "ing", "r", "er", "ers", "or", "ors"})
+_WORD = re.compile(r"\w+")
+_STEMMER = snowballstemmer.stemmer("english")
 
 
 @dataclass(frozen=True)
@@ -35,10 +43,12 @@ def asked_paths(
     skip_types: frozenset[str],
     max_hops: int,
     beam: int,
+    type_nouns: Mapping[str, frozenset[str]] | None = None,
 ) -> list[AskedPath]:
     """Paths of up to ``max_hops`` relations from the seeds, each hop naming a question term no earlier hop named,
     best first: by how many terms the path accounts for, then by the seed's weight, then shorter. Entities of
-    ``skip_types`` (dates, amounts) end paths: they join facts that share nothing else."""
+    ``skip_types`` (dates, amounts) end paths: they join facts that share nothing else. ``type_nouns`` are the
+    nouns that name each entity type ("company" for an ORG) besides the type's own name."""
     adjacency: dict[str, list[tuple[Relation, str]]] = {}
     for r in subgraph.relations:
         if r.subject_id in subgraph.entities and r.object_id in subgraph.entities:
@@ -49,16 +59,20 @@ def asked_paths(
         for e in sorted(seeds)
         if e in adjacency and seeds[e] > 0 and subgraph.entities[e].type not in skip_types
     ]
+    # A question word in a seed's own name ("Phase II") is how the question named that seed, not a hop it asks for.
+    own = {path.entities[0].id: _own_terms(path.entities[0].name, terms) for path in frontier}
+    kind_names: dict[str, frozenset[str]] = {}
     found: list[AskedPath] = []
     for _ in range(max_hops):
         grown: dict[tuple[str, ...], AskedPath] = {}
         for path in frontier:
             ids = tuple(e.id for e in path.entities)
             for relation, other in adjacency.get(ids[-1], ()):
-                if other in ids:
+                if other in ids or (path.relations and _siblings(path.relations[-1], relation, ids[-1])):
                     continue
                 entity = subgraph.entities[other]
-                named = _named_terms(relation.predicate, entity.type, terms) - path.covered
+                kinds = kind_names.setdefault(entity.type, _kinds(entity.type, type_nouns or {}))
+                named = _named_terms(relation.predicate, kinds, terms) - path.covered - own[ids[0]]
                 if not named:
                     continue
                 covered = path.covered | named
@@ -74,20 +88,44 @@ def asked_paths(
     return sorted(found, key=lambda p: (-p.score, tuple(e.id for e in p.entities)))
 
 
-def _named_terms(predicate: str, entity_type: str, terms: Sequence[frozenset[str]]) -> frozenset[int]:
+def _kinds(entity_type: str, type_nouns: Mapping[str, frozenset[str]]) -> frozenset[str]:
+    return frozenset({entity_type.lower(), *type_nouns.get(entity_type, ())})
+
+
+def _named_terms(predicate: str, kinds: frozenset[str], terms: Sequence[frozenset[str]]) -> frozenset[int]:
     """The question terms a hop names: by its predicate ("parent" for ``parent``, "founder" for ``found``) or by
-    the type of the entity it reaches ("drug" for a DRUG)."""
+    the kind of entity it reaches ("drug" for a DRUG, "company" for an ORG)."""
     parts = [p for p in predicate.split("_") if p not in FUNCTION_WORDS]
-    kind = entity_type.lower()
     return frozenset(
-        i for i, forms in enumerate(terms) if kind in forms or any(same_stem(f, p) for f in forms for p in parts)
+        i for i, forms in enumerate(terms) if forms & kinds or any(same_stem(f, p) for f in forms for p in parts)
     )
 
 
+def _siblings(last: Relation, relation: Relation, at: str) -> bool:
+    """Whether two hops meet at ``at`` in the same role of the same predicate: HLV-412 -phase-> Phase III
+    <-phase- HLV-301 joins two trials that merely share a value, which no question asks for as a chain."""
+    same_role = (last.object_id == at) == (relation.object_id == at)
+    return last.predicate == relation.predicate and same_role
+
+
+def _own_terms(name: str, terms: Sequence[frozenset[str]]) -> frozenset[int]:
+    words = set(_WORD.findall(name.lower()))
+    return frozenset(i for i, forms in enumerate(terms) if forms & words)
+
+
 def same_stem(word: str, part: str) -> bool:
-    """Whether a question word and a predicate word are one word in two forms ("founder" / ``found``)."""
+    """Whether a question word and a predicate word are one word in two forms: by an inflection or an agent
+    suffix ("founder" / ``found``, "directed" / ``direct``) or by their Snowball stems ("approved" /
+    ``approval``), each at least ``MIN_STEM`` long. Any longer prefix match would make "countess" a ``count``
+    and "grandfather" a ``grand``."""
     if word == part:
         return True
     if min(len(word), len(part)) < MIN_STEM:
         return False
-    return word.startswith(part) or part.startswith(word)
+    short, long = sorted((word, part), key=len)
+    return (long.startswith(short) and long[len(short) :] in SUFFIXES) or _stem(word) == _stem(part)
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return _STEMMER.stemWord(word)

@@ -8,7 +8,7 @@ nothing the caller may not see can shape the result.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
@@ -36,6 +36,8 @@ DENSE_CEILING = 0.6
 # How much a relation the question names (by its predicate) counts for a bridge, next to sentence similarity.
 ASKED_BONUS = 0.2
 BRIDGE_SHORTLIST = 12
+# Entities in more passages than this specificity allows are hubs, not bridges (``linking.specificity``).
+BRIDGE_SPECIFICITY = 0.3
 CONTEXT_REACH = 200
 LITERAL_TYPES = frozenset({"DATE", "TIME", "MONEY", "CARDINAL", "ORDINAL", "PERCENT", "QUANTITY"})
 
@@ -71,13 +73,16 @@ class HybridRetriever:
         nlp: Language,
         config: RetrievalConfig | None = None,
         canonical: Callable[[str], str] | None = None,
+        type_nouns: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
         """``canonical`` maps a verb lemma to the predicate the extractor stores for it (the domain's synonyms),
-        so that a question says "heads" where the graph says ``lead``."""
+        so that a question says "heads" where the graph says ``lead``; ``type_nouns`` are the nouns that name each
+        entity type (the extractor's), so that "the company" in a question names an ORG."""
         self.store = store
         self.embedder = embedder
         self.config = config or RetrievalConfig()
         self.analyzer = QuestionAnalyzer(nlp, canonical)
+        self.type_nouns = dict(type_nouns or {})
         self.linker = EntityLinker(store, embedder, self.config)
 
     def retrieve(self, question: str, access: Access, k: int | None = None) -> RetrievalResult:
@@ -172,10 +177,12 @@ class HybridRetriever:
         if signals.asked is None:
             asked = [
                 p
-                for p in asked_paths(subgraph, seeds, analysis.terms, LITERAL_TYPES, cfg.path_hops, cfg.path_beam)
+                for p in asked_paths(
+                    subgraph, seeds, analysis.terms, LITERAL_TYPES, cfg.path_hops, cfg.path_beam, self.type_nouns
+                )
                 if len(p.covered) >= cfg.path_min_terms
             ]
-            signals = replace(signals, asked=tuple(asked), path=_path_scores(asked))
+            signals = replace(signals, asked=tuple(asked), path=_path_scores(_most_asked(asked)))
         graph = build_graph(subgraph, analysis.lemmas, total)
         walk = personalised_pagerank(graph, seeds, chunk_weights, cfg.damping)
         rankings = {
@@ -225,22 +232,43 @@ class HybridRetriever:
             and m.entity_id not in seeds
             and m.entity_id in entities
             and entities[m.entity_id].type not in LITERAL_TYPES
-            and specificity(entities[m.entity_id].frequency, total) > 0.3
+            and specificity(entities[m.entity_id].frequency, total) > BRIDGE_SPECIFICITY
         }
         # Reading every candidate's sentence costs an embedding each; the walk's favourites are enough to read.
         shortlist = set(
             sorted(candidates, key=lambda e: (e not in asked, -first.entity_scores.get(e, 0.0), e))[:BRIDGE_SHORTLIST]
         )
-        candidates = shortlist
+        reached = self._reached(first.signals.asked or (), seeds, access, total)
+        candidates = shortlist | reached
         context = self._mention_contexts(first.subgraph, candidates, topic, access)
         similarity = dict(zip(context, self.embedder.encode(list(context.values())) @ question, strict=True))
-        # The bridge a question asks for is named in a sentence that reads like the question ("Dr. Helen Marsh, a
-        # cardiologist, was the principal investigator" for "the cardiologist who led ...").
+        # The bridge a question asks for is where its asked paths lead, or else is named in a sentence that reads
+        # like the question ("Dr. Helen Marsh, a cardiologist, was the principal investigator" for "the
+        # cardiologist who led ...").
         ordered = sorted(
             candidates,
-            key=lambda e: (-(similarity.get(e, 0.0) + (ASKED_BONUS if e in asked else 0.0)), e),
+            key=lambda e: (e not in reached, -(similarity.get(e, 0.0) + (ASKED_BONUS if e in asked else 0.0)), e),
         )
-        return [(e, e in asked) for e in ordered[: cfg.bridge_entities]]
+        return [(e, e in asked or e in reached) for e in ordered[: cfg.bridge_entities]]
+
+    def _reached(self, paths: Sequence[AskedPath], seeds: Mapping[str, float], access: Access, total: int) -> set[str]:
+        """Where the most asked paths lead: on each, the last entity short of the question's own that has a page
+        of its own. The chain the question describes reaches it ("the neurologist leading the trial of the drug
+        Halvorsen licensed"), and its page tells what the chain does not (where he was born). A hub (the company
+        every document names) is no bridge, wherever a path ends."""
+        reached: set[str] = set()
+        for path in _most_asked(paths)[: self.config.bridge_entities]:
+            for entity in reversed(path.entities):
+                if entity.id in seeds:
+                    break
+                if (
+                    entity.type not in LITERAL_TYPES
+                    and specificity(entity.frequency, total) > BRIDGE_SPECIFICITY
+                    and self._pages_about(entity.name, access)
+                ):
+                    reached.add(entity.id)
+                    break
+        return reached
 
     def _mention_contexts(
         self, subgraph: Subgraph, entity_ids: set[str], chunk_ids: set[str], access: Access
@@ -481,6 +509,13 @@ class HybridRetriever:
         if len(firsts) < 2:
             return ranking
         return firsts[:2] + [c for c in ranking if c not in firsts[:2]]
+
+
+def _most_asked(paths: Sequence[AskedPath]) -> list[AskedPath]:
+    """The paths that name the most question words. A path naming fewer is a partial reading, and through a
+    hub entity there are dozens of those: ranked beside the full one, their passages would crowd it out."""
+    most = max((len(p.covered) for p in paths), default=0)
+    return [p for p in paths if len(p.covered) == most]
 
 
 def _path_scores(paths: list[AskedPath]) -> dict[str, float]:

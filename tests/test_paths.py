@@ -6,7 +6,7 @@ import pytest
 
 from kg.model import Entity, Provenance, Relation, Subgraph
 from retrieval.config import RetrievalConfig
-from retrieval.paths import asked_paths
+from retrieval.paths import asked_paths, same_stem
 
 LITERALS = frozenset({"DATE", "MONEY"})
 ENTITIES = {
@@ -90,6 +90,61 @@ def test_entity_types_and_word_forms_name_hops() -> None:
     terms = _terms("person", "bear/born")
     [best, *_] = asked_paths(subgraph, {"nb": 1.0}, terms, LITERALS, max_hops=2, beam=5)
     assert [e.id for e in best.entities] == ["nb", "cfo", "town"]
+
+
+def test_things_that_share_a_value_are_not_a_chain() -> None:
+    """Two trials of the same phase meet at "Phase III" by one predicate in one role: siblings, not a path."""
+    subgraph = Subgraph(
+        {
+            **ENTITIES,
+            "phase": Entity("phase", "Phase III", "UNKNOWN"),
+            "t1": Entity("t1", "HLV-301", "TRIAL"),
+            "t2": Entity("t2", "HLV-412", "TRIAL"),
+        },
+        (_relation("t1", "phase", "phase", "c1"), _relation("t2", "phase", "phase", "c2")),
+        (),
+    )
+    paths = asked_paths(subgraph, {"t1": 1.0}, _terms("phase", "trial"), LITERALS, max_hops=3, beam=10)
+    assert [[e.id for e in p.entities] for p in paths] == [["t1", "phase"]]
+
+
+def test_the_words_naming_a_seed_are_not_hops_it_asks_for() -> None:
+    """In "the Phase III trial", "phase" is how the question names the seed Phase III; a ``phase`` hop from it
+    answers nothing the question asks."""
+    subgraph = Subgraph(
+        {**ENTITIES, "phase": Entity("phase", "Phase III", "UNKNOWN"), "t1": Entity("t1", "HLV-301", "TRIAL")},
+        (_relation("t1", "phase", "phase", "c1"),),
+        (),
+    )
+    terms = _terms("phase", "iii", "led")
+    assert asked_paths(subgraph, {"phase": 1.0}, terms, LITERALS, max_hops=2, beam=5) == []
+
+
+def test_type_nouns_name_the_kind_of_entity_reached() -> None:
+    """ "Which company acquired Nordlys Bio?": with "company" a noun for ORG, the acquirer is reached by a hop that
+    names two question words, not one."""
+    terms = _terms("company", "acquire/acquired")
+    [plain, *_] = asked_paths(SUBGRAPH, {"nb": 1.0}, terms, LITERALS, max_hops=1, beam=5)
+    [typed, *_] = asked_paths(SUBGRAPH, {"nb": 1.0}, terms, LITERALS, 1, 5, {"ORG": frozenset({"company"})})
+    assert [e.id for e in typed.entities] == [e.id for e in plain.entities] == ["nb", "ht"]
+    assert plain.covered == {1} and typed.covered == {0, 1}
+
+
+@pytest.mark.parametrize(
+    ("word", "part", "same"),
+    [
+        ("founder", "found", True),
+        ("directed", "direct", True),
+        ("approved", "approval", True),
+        ("parents", "parent", True),
+        ("countess", "count", False),
+        ("grandfather", "grand", False),
+        ("companion", "company", False),
+        ("in", "inn", False),
+    ],
+)
+def test_word_forms(word: str, part: str, same: bool) -> None:
+    assert same_stem(word, part) is same
 
 
 @pytest.mark.parametrize("hops", [1, 2])
