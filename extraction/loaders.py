@@ -384,29 +384,25 @@ def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
         yield prefix, str(value).strip()
 
 
-def _record_name(record: Mapping[str, Any]) -> str | None:
-    return next((str(record[k]) for k in _NAME_KEYS if isinstance(record.get(k), (str, int))), None)
-
-
 def _json_records(records: Sequence[Any]) -> _Parsed:
     out = _FactText()
     title: str | None = None
     for record in records:
         start = out.length
-        _json_record(out, record)
+        name = _json_record(out, record)
         out.close_record(start)
-        if isinstance(record, Mapping):
-            title = title or _record_name(record)
+        title = title or name
     return out.parsed(title if len(records) == 1 else None, {"records": len(records)})
 
 
-def _json_record(out: _FactText, record: Any) -> None:
+def _json_record(out: _FactText, record: Any) -> str | None:
+    """Add one record's line and prose; returns the record's name, if it has one."""
     if not isinstance(record, Mapping):
         for _, value in _flatten(record):
             out.add(value + "\n")
-        return
+        return None
     fields = list(_flatten({k: v for k, v in record.items() if k not in _PROSE_KEYS}))
-    name = _record_name(record)
+    name = next((str(record[k]) for k in _NAME_KEYS if isinstance(record.get(k), (str, int))), None)
     if name is not None:
         fields.sort(key=lambda f: f[1] != name)
         out.record(name, fields)
@@ -415,6 +411,7 @@ def _json_record(out: _FactText, record: Any) -> None:
     for key in _PROSE_KEYS:
         if isinstance(record.get(key), str) and record[key].strip():
             out.add(_normalise(record[key]) + "\n\n")
+    return name
 
 
 def _parse_json(raw: bytes) -> _Parsed:

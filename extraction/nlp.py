@@ -98,18 +98,21 @@ def paragraphs(text: str) -> list[tuple[int, str]]:
 
 
 def _pieces(text: str, records: Sequence[tuple[int, int]]) -> list[tuple[int, str, bool]]:
-    """The text's paragraphs, with each record span cut out as a piece of its own (flagged True)."""
-    cuts = sorted((start, end) for start, end in records if start < end)
+    """The text's paragraphs, with each record span cut out as a piece of its own (flagged True). Spans may
+    repeat (every fact of a row gives the row's span) or overlap; each part of the text is read once."""
+    cuts = sorted({(start, end) for start, end in records if start < end})
     pieces: list[tuple[int, str, bool]] = []
     at = 0
     for start, end in [*cuts, (len(text), len(text))]:
+        if start < at:
+            continue
         for o, piece in paragraphs(text[at:start]) if start > at else ():
             if piece.strip():
                 lead = len(piece) - len(piece.lstrip())
                 pieces.append((at + o + lead, piece[lead:], False))
         if end > start:
             pieces.append((start, text[start:end], True))
-        at = max(at, end)
+        at = end
     return pieces or [(0, text, False)]
 
 
@@ -216,6 +219,7 @@ class _Reader:
         self._discourse = Discourse(extractor.type_nouns)
         self._sentences: list[tuple[int, int]] = []
         self._mentions: list[RawMention] = []
+        self._labels: list[str] = []
         self._triples: list[RawTriple] = []
 
     def extraction(self) -> Extraction:
@@ -230,7 +234,7 @@ class _Reader:
             for i in range(ent.start, ent.end):
                 token_mention[i] = base + index
             self._mentions.append(replace(mention, start=mention.start + offset, end=mention.end + offset))
-        labels = [m.label for m in self._mentions]
+            self._labels.append(mention.label)
         seen: set[tuple[int, str, int]] = set()
 
         def mention_of(token: Token) -> int | None:
@@ -250,10 +254,10 @@ class _Reader:
                     confidence = CONFIDENCE[name] * (COREFERENCE if subject_referred or object_referred else 1.0)
                     domain = self._extractor.domain
                     if domain:
-                        confidence *= domain.plausibility(predicate, labels[subject], labels[obj])
+                        confidence *= domain.plausibility(predicate, self._labels[subject], self._labels[obj])
                     start, end = sent.start_char + offset, sent.end_char + offset
                     self._triples.append(RawTriple(subject, predicate, obj, start, end, round(confidence, 3), name))
-            self._discourse.read(sent, mention_of, labels)
+            self._discourse.read(sent, mention_of, self._labels)
         self._sentences.extend((s.start_char + offset, s.end_char + offset) for s in doc.sents)
 
 

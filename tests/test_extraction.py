@@ -164,6 +164,14 @@ def test_records_are_read_for_names_only(pharma: Extractor) -> None:
     assert {"KST-110", "Lumiprine"} <= {m.text for m in x.mentions if m.end <= len(record)}
 
 
+def test_a_record_is_read_once_however_many_facts_share_it(pharma: Extractor) -> None:
+    """Every fact of a row gives the row's span; the row is still parsed once."""
+    text = "trial: KST-110; drug: Lumiprine; phase: Phase II\nLumiprine is a drug."
+    row = (0, text.index("\n"))
+    [x] = pharma.extract([text], records=[[row, row, row]])
+    assert [m.text for m in x.mentions if m.end <= row[1]].count("Lumiprine") == 1
+
+
 def test_missing_pipeline_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="cannot load spaCy pipeline"):
         _ = Extractor("no_such_pipeline_xyz").nlp
