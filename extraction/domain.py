@@ -7,6 +7,7 @@ its evidence but with lower confidence.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -47,6 +48,8 @@ class DomainPack:
     ontology: Ontology | None = None
     # Common nouns that name an entity of a label ("trial" for a TRIAL), so "the trial" can refer back to one.
     type_nouns: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # SHA-256 of the pack and its ontology: documents extracted under another pack are extracted again.
+    digest: str = ""
 
     def canonical_predicate(self, predicate: str) -> str:
         return self.predicates.get(predicate, predicate)
@@ -93,8 +96,10 @@ def load_domain(path: str | Path) -> DomainPack:
     ):
         raise ConfigError(f"{path}: 'type_nouns' must map labels to lists of nouns")
     ontology = None
+    digest = hashlib.sha256(path.read_bytes())
     if data.get("ontology"):
         ontology = load_ontology(path.parent / data["ontology"])
+        digest.update((path.parent / data["ontology"]).read_bytes())
         unknown = sorted(set(types.values()) - ontology.classes)
         if unknown:
             raise ConfigError(f"{path}: 'types' names classes the ontology lacks: {', '.join(unknown)}")
@@ -105,6 +110,7 @@ def load_domain(path: str | Path) -> DomainPack:
         types=dict(types),
         ontology=ontology,
         type_nouns={label: frozenset(n.lower() for n in nouns) for label, nouns in type_nouns.items()},
+        digest=digest.hexdigest(),
     )
 
 

@@ -137,6 +137,13 @@ class Extractor:
             nouns[label] = nouns.get(label, frozenset()) | extra
         self.type_nouns: Mapping[str, frozenset[str]] = nouns
 
+    @property
+    def fingerprint(self) -> str:
+        """What a document's relations were read with: another extractor version, spaCy pipeline or domain pack
+        reads them differently, so a document stored under another fingerprint is not current."""
+        domain = f"{self.domain.name}@{self.domain.digest[:16]}" if self.domain else "none"
+        return f"{self.name} {self.version}; spacy {self.spacy_model}; domain {domain}"
+
     @cached_property
     def nlp(self) -> Language:
         try:

@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 
 STRUCTURED_EXTRACTOR = "kgrag.structured"
 STRUCTURED_VERSION = "1"
+# The document metadata key recording how its chunks and relations were made (``IngestionPipeline.fingerprint``).
+EXTRACTION_KEY = "extraction"
 STRUCTURED_LABEL = "UNKNOWN"
 MAX_TITLE_WORDS = 8
 NAME_CONNECTORS = frozenset(
@@ -170,6 +172,13 @@ class IngestionPipeline:
         self.batch_size = batch_size
         self.pii = pii
 
+    @property
+    def fingerprint(self) -> str:
+        """How this pipeline chunks and reads a document; one stored under another is ingested again."""
+        return (
+            f"{self.extractor.fingerprint}; {STRUCTURED_EXTRACTOR} {STRUCTURED_VERSION}; chunks {self.chunk_max_chars}"
+        )
+
     def ingest_paths(
         self,
         paths: Sequence[str | Path],
@@ -270,11 +279,14 @@ class IngestionPipeline:
             bar.close()
 
     def _is_current(self, item: _Pending, groups: tuple[str, ...], pii: PiiMode) -> bool:
-        """Stored in this version and under this PII mode, so only its groups may need changing."""
+        """Stored in this version, under this PII mode and read by this extractor, so only its groups may need
+        changing."""
         if self.store.document_version(item.doc_id) != item.loaded.content_hash:
             return False
         stored = self.store.get_document(item.doc_id, Access.unrestricted())
         if stored is None or stored_mode(stored.metadata) != pii:
+            return False
+        if stored.metadata.get(EXTRACTION_KEY) != self.fingerprint:
             return False
         if tuple(sorted(stored.groups)) != groups:
             self.store.set_groups(item.doc_id, groups)
@@ -347,7 +359,7 @@ class IngestionPipeline:
             content_hash=loaded.content_hash,
             text=loaded.text,
             groups=groups,
-            metadata=dict(loaded.metadata),
+            metadata={**loaded.metadata, EXTRACTION_KEY: self.fingerprint},
         )
         chunks = chunk_text(
             doc.id, doc.content_hash, doc.text, extraction.sentences, self.chunk_max_chars, loaded.records
