@@ -19,24 +19,32 @@ from kg.errors import ConfigError
 
 @dataclass(frozen=True)
 class Ontology:
-    """The parts of an RDFS ontology kgrag uses: the class hierarchy and property domains/ranges."""
+    """The parts of an RDFS ontology kgrag uses: the class and property hierarchies and property domains/ranges."""
 
     classes: frozenset[str]
     parents: Mapping[str, frozenset[str]]
     domains: Mapping[str, str] = field(default_factory=dict)
     ranges: Mapping[str, str] = field(default_factory=dict)
+    # rdfs:subPropertyOf: a chief executive officer of a company also leads it.
+    super_properties: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def is_a(self, cls: str, ancestor: str) -> bool:
-        seen: set[str] = set()
-        todo = [cls]
-        while todo:
-            current = todo.pop()
-            if current == ancestor:
-                return True
-            if current not in seen:
-                seen.add(current)
-                todo.extend(self.parents.get(current, ()))
-        return False
+        return cls == ancestor or ancestor in _ancestors(cls, self.parents)
+
+    def broader(self) -> dict[str, frozenset[str]]:
+        """Each property with a super-property, and all of its super-properties."""
+        return {p: _ancestors(p, self.super_properties) for p in self.super_properties}
+
+
+def _ancestors(start: str, parents: Mapping[str, frozenset[str]]) -> frozenset[str]:
+    seen: set[str] = set()
+    todo = list(parents.get(start, ()))
+    while todo:
+        current = todo.pop()
+        if current not in seen:
+            seen.add(current)
+            todo.extend(parents.get(current, ()))
+    return frozenset(seen - {start})
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,12 @@ class DomainPack:
 
     def canonical_predicate(self, predicate: str) -> str:
         return self.predicates.get(predicate, predicate)
+
+    @property
+    def broader_predicates(self) -> dict[str, frozenset[str]]:
+        """The ontology's super-properties of each predicate, so a question that asks who "runs" a company (``lead``)
+        is answered by ``chief_executive_officer_of``."""
+        return self.ontology.broader() if self.ontology else {}
 
     def plausibility(self, predicate: str, subject_label: str, object_label: str) -> float:
         """1.0 unless the ontology says this predicate's subject or object must be of another class."""
@@ -139,7 +153,16 @@ def load_ontology(path: Path) -> Ontology:
         classes.update((local(child), local(parent)))
     domains = {_key(local(p)): local(c) for p, c in graph.subject_objects(RDFS.domain)}
     ranges = {_key(local(p)): local(c) for p, c in graph.subject_objects(RDFS.range)}
-    return Ontology(frozenset(classes), {k: frozenset(v) for k, v in parents.items()}, domains, ranges)
+    super_properties: dict[str, set[str]] = {}
+    for child, parent in graph.subject_objects(RDFS.subPropertyOf):
+        super_properties.setdefault(_key(local(child)), set()).add(_key(local(parent)))
+    return Ontology(
+        frozenset(classes),
+        {k: frozenset(v) for k, v in parents.items()},
+        domains,
+        ranges,
+        {k: frozenset(v) for k, v in super_properties.items()},
+    )
 
 
 def _key(text: str) -> str:

@@ -101,9 +101,14 @@ class KnowledgeGraph:
     @cached_property
     def retriever(self) -> HybridRetriever:
         domain = self.extractor.domain
-        canonical = domain.canonical_predicate if domain else None
         return HybridRetriever(
-            self.store, self.embedder, self.extractor.nlp, self.retrieval_config, canonical, self.extractor.type_nouns
+            self.store,
+            self.embedder,
+            self.extractor.nlp,
+            self.retrieval_config,
+            domain.canonical_predicate if domain else None,
+            self.extractor.type_nouns,
+            domain.broader_predicates if domain else None,
         )
 
     def ingest(

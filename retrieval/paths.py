@@ -44,11 +44,13 @@ def asked_paths(
     max_hops: int,
     beam: int,
     type_nouns: Mapping[str, frozenset[str]] | None = None,
+    broader: Mapping[str, frozenset[str]] | None = None,
 ) -> list[AskedPath]:
     """Paths of up to ``max_hops`` relations from the seeds, each hop naming a question term no earlier hop named,
     best first: by how many terms the path accounts for, then by the seed's weight, then shorter. Entities of
     ``skip_types`` (dates, amounts) end paths: they join facts that share nothing else. ``type_nouns`` are the
-    nouns that name each entity type ("company" for an ORG) besides the type's own name."""
+    nouns that name each entity type ("company" for an ORG) besides the type's own name; ``broader`` gives each
+    predicate's super-properties, whose words name its hops too."""
     adjacency: dict[str, list[tuple[Relation, str]]] = {}
     for r in subgraph.relations:
         if r.subject_id in subgraph.entities and r.object_id in subgraph.entities:
@@ -72,7 +74,8 @@ def asked_paths(
                     continue
                 entity = subgraph.entities[other]
                 kinds = kind_names.setdefault(entity.type, _kinds(entity.type, type_nouns or {}))
-                named = _named_terms(relation.predicate, kinds, terms) - path.covered - own[ids[0]]
+                words = predicate_words(relation.predicate, broader or {})
+                named = _named_terms(words, kinds, terms) - path.covered - own[ids[0]]
                 if not named:
                     continue
                 covered = path.covered | named
@@ -88,16 +91,35 @@ def asked_paths(
     return sorted(found, key=lambda p: (-p.score, tuple(e.id for e in p.entities)))
 
 
+def most_asked(paths: Sequence[AskedPath]) -> list[AskedPath]:
+    """The shortest of the paths that name the most question words. A path naming fewer is a partial reading,
+    and through a hub entity there are dozens of those: ranked beside the full one, their passages would crowd
+    it out. A longer path naming as many has taken a detour to collect them (a drug's discoverer's birthplace
+    for "born", where the trial's leader was asked)."""
+    most = max((len(p.covered) for p in paths), default=0)
+    shortest = min((len(p.relations) for p in paths if len(p.covered) == most), default=0)
+    return [p for p in paths if len(p.covered) == most and len(p.relations) == shortest]
+
+
 def _kinds(entity_type: str, type_nouns: Mapping[str, frozenset[str]]) -> frozenset[str]:
     return frozenset({entity_type.lower(), *type_nouns.get(entity_type, ())})
 
 
-def _named_terms(predicate: str, kinds: frozenset[str], terms: Sequence[frozenset[str]]) -> frozenset[int]:
-    """The question terms a hop names: by its predicate ("parent" for ``parent``, "founder" for ``found``) or by
-    the kind of entity it reaches ("drug" for a DRUG, "company" for an ORG)."""
-    parts = [p for p in predicate.split("_") if p not in FUNCTION_WORDS]
+def predicate_words(predicate: str, broader: Mapping[str, frozenset[str]]) -> frozenset[str]:
+    """The words that name a predicate: its own ("chief", "executive", "officer") and its super-properties'."""
     return frozenset(
-        i for i, forms in enumerate(terms) if forms & kinds or any(same_stem(f, p) for f in forms for p in parts)
+        word
+        for name in (predicate, *broader.get(predicate, ()))
+        for word in name.split("_")
+        if word not in FUNCTION_WORDS
+    )
+
+
+def _named_terms(words: frozenset[str], kinds: frozenset[str], terms: Sequence[frozenset[str]]) -> frozenset[int]:
+    """The question terms a hop names: by its predicate's words ("parent" for ``parent``, "founder" for
+    ``found``) or by the kind of entity it reaches ("drug" for a DRUG, "company" for an ORG)."""
+    return frozenset(
+        i for i, forms in enumerate(terms) if forms & kinds or any(same_stem(f, w) for f in forms for w in words)
     )
 
 

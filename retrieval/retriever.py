@@ -24,7 +24,7 @@ from retrieval.config import RetrievalConfig
 from retrieval.evidence import asked_evidence, find_paths, passage_triples
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.linking import EntityLinker, specificity
-from retrieval.paths import MIN_STEM, AskedPath, asked_paths, same_stem
+from retrieval.paths import MIN_STEM, AskedPath, asked_paths, most_asked, predicate_words, same_stem
 from retrieval.result import LinkedEntity, Passage, RetrievalResult
 from retrieval.walk import build_graph, personalised_pagerank
 
@@ -74,15 +74,18 @@ class HybridRetriever:
         config: RetrievalConfig | None = None,
         canonical: Callable[[str], str] | None = None,
         type_nouns: Mapping[str, frozenset[str]] | None = None,
+        broader: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
         """``canonical`` maps a verb lemma to the predicate the extractor stores for it (the domain's synonyms),
         so that a question says "heads" where the graph says ``lead``; ``type_nouns`` are the nouns that name each
-        entity type (the extractor's), so that "the company" in a question names an ORG."""
+        entity type (the extractor's), so that "the company" in a question names an ORG; ``broader`` gives each
+        predicate's super-properties (the domain ontology's), so that ``chief_executive_officer_of`` also leads."""
         self.store = store
         self.embedder = embedder
         self.config = config or RetrievalConfig()
         self.analyzer = QuestionAnalyzer(nlp, canonical)
         self.type_nouns = dict(type_nouns or {})
+        self.broader = dict(broader or {})
         self.linker = EntityLinker(store, embedder, self.config)
 
     def retrieve(self, question: str, access: Access, k: int | None = None) -> RetrievalResult:
@@ -178,11 +181,18 @@ class HybridRetriever:
             asked = [
                 p
                 for p in asked_paths(
-                    subgraph, seeds, analysis.terms, LITERAL_TYPES, cfg.path_hops, cfg.path_beam, self.type_nouns
+                    subgraph,
+                    seeds,
+                    analysis.terms,
+                    LITERAL_TYPES,
+                    cfg.path_hops,
+                    cfg.path_beam,
+                    self.type_nouns,
+                    self.broader,
                 )
                 if len(p.covered) >= cfg.path_min_terms
             ]
-            signals = replace(signals, asked=tuple(asked), path=_path_scores(_most_asked(asked)))
+            signals = replace(signals, asked=tuple(asked), path=_path_scores(most_asked(asked)))
         graph = build_graph(subgraph, analysis.lemmas, total)
         walk = personalised_pagerank(graph, seeds, chunk_weights, cfg.damping)
         rankings = {
@@ -222,7 +232,7 @@ class HybridRetriever:
                 topic.update(self._pages_about(link.name, access)[:1])
         asked: set[str] = set()
         for r in first.subgraph.relations:
-            if r.provenance.chunk_id in topic and _predicate_asked(r.predicate, analysis.lemmas):
+            if r.provenance.chunk_id in topic and self._predicate_asked(r.predicate, analysis.lemmas):
                 asked.update((r.subject_id, r.object_id))
         entities = first.subgraph.entities
         candidates = {
@@ -257,7 +267,7 @@ class HybridRetriever:
         Halvorsen licensed"), and its page tells what the chain does not (where he was born). A hub (the company
         every document names) is no bridge, wherever a path ends."""
         reached: set[str] = set()
-        for path in _most_asked(paths)[: self.config.bridge_entities]:
+        for path in most_asked(paths)[: self.config.bridge_entities]:
             for entity in reversed(path.entities):
                 if entity.id in seeds:
                     break
@@ -497,6 +507,11 @@ class HybridRetriever:
             linked_entities=tuple(links),
         )
 
+    def _predicate_asked(self, predicate: str, lemmas: frozenset[str]) -> bool:
+        """Whether a question word names this predicate: "director" asks for ``direct``, "born" for ``born_in``."""
+        words = [w for w in predicate_words(predicate, self.broader) if len(w) >= MIN_STEM]
+        return any(same_stem(lemma, w) for w in words for lemma in lemmas if len(lemma) >= MIN_STEM)
+
     @staticmethod
     def _cover_compared(ranking: list[str], links: list[LinkedEntity], subgraph: Subgraph) -> list[str]:
         """For "which of X and Y" questions, put the best passage about each compared entity first."""
@@ -509,13 +524,6 @@ class HybridRetriever:
         if len(firsts) < 2:
             return ranking
         return firsts[:2] + [c for c in ranking if c not in firsts[:2]]
-
-
-def _most_asked(paths: Sequence[AskedPath]) -> list[AskedPath]:
-    """The paths that name the most question words. A path naming fewer is a partial reading, and through a
-    hub entity there are dozens of those: ranked beside the full one, their passages would crowd it out."""
-    most = max((len(p.covered) for p in paths), default=0)
-    return [p for p in paths if len(p.covered) == most]
 
 
 def _path_scores(paths: list[AskedPath]) -> dict[str, float]:
@@ -574,12 +582,6 @@ def _interleave(ranking: list[str], pages: list[str], lead: int) -> list[str]:
                 if item not in out:
                     out.append(item)
     return out
-
-
-def _predicate_asked(predicate: str, lemmas: frozenset[str]) -> bool:
-    """Whether a question word names this predicate: "director" asks for ``direct``, "born" for ``born_in``."""
-    words = [w for w in predicate.split("_") if len(w) >= MIN_STEM]
-    return any(same_stem(lemma, w) for w in words for lemma in lemmas if len(lemma) >= MIN_STEM)
 
 
 def _names_title(key: str, title: str) -> bool:

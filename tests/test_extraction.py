@@ -248,6 +248,18 @@ def test_domain_pack_and_ontology() -> None:
     assert pack.plausibility("born_in", "PERSON", "GPE") == 1.0
     assert pack.plausibility("born_in", "DRUG", "GPE") == 0.5
     assert "study" in pack.type_nouns["TRIAL"]
+    assert pack.broader_predicates == {"chief_executive_officer_of": {"lead"}}
+
+
+def test_super_properties_are_transitive(tmp_path: Path) -> None:
+    (tmp_path / "o.ttl").write_text(
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n@prefix : <urn:x#> .\n"
+        ":chief_executive_officer_of rdfs:subPropertyOf :executive_of .\n:executive_of rdfs:subPropertyOf :lead .\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "d.json").write_text(json.dumps({"name": "x", "ontology": "o.ttl"}), "utf-8")
+    broader = load_domain(tmp_path / "d.json").broader_predicates
+    assert broader == {"chief_executive_officer_of": {"executive_of", "lead"}, "executive_of": {"lead"}}
 
 
 def test_a_domain_names_its_types(pharma: Extractor, extractor: Extractor) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from kg.model import Entity, Provenance, Relation, Subgraph
 from retrieval.config import RetrievalConfig
-from retrieval.paths import asked_paths, same_stem
+from retrieval.paths import AskedPath, asked_paths, most_asked, predicate_words, same_stem
 
 LITERALS = frozenset({"DATE", "MONEY"})
 ENTITIES = {
@@ -128,6 +128,31 @@ def test_type_nouns_name_the_kind_of_entity_reached() -> None:
     [typed, *_] = asked_paths(SUBGRAPH, {"nb": 1.0}, terms, LITERALS, 1, 5, {"ORG": frozenset({"company"})})
     assert [e.id for e in typed.entities] == [e.id for e in plain.entities] == ["nb", "ht"]
     assert plain.covered == {1} and typed.covered == {0, 1}
+
+
+def test_super_properties_name_hops() -> None:
+    """ "Who runs Halvorsen Therapeutics?": the domain says "run" is ``lead``, and its ontology that a chief
+    executive officer leads; without the ontology no word of the question names that hop."""
+    terms = _terms("run/lead")
+    broader = {"chief_executive_officer_of": frozenset({"lead"})}
+    assert asked_paths(SUBGRAPH, {"ht": 1.0}, terms, LITERALS, max_hops=2, beam=5) == []
+    [path] = asked_paths(SUBGRAPH, {"ht": 1.0}, terms, LITERALS, 2, 5, broader=broader)
+    assert [e.id for e in path.entities] == ["ht", "ceo"] and path.covered == {0}
+    assert predicate_words("chief_executive_officer_of", broader) == {"chief", "executive", "officer", "lead"}
+
+
+def test_the_most_asked_paths_are_the_shortest_full_readings() -> None:
+    """Of paths naming as many words, a longer one took a detour to collect them; partial readings are dropped."""
+
+    def path(hops: int, covered: set[int]) -> AskedPath:
+        entities = tuple(ENTITIES[e] for e in ("hbi", "ht", "cfo", "ceo")[: hops + 1])
+        relations = SUBGRAPH.relations[:hops]
+        return AskedPath(entities, relations, frozenset(covered), float(len(covered)))
+
+    direct, detour, partial = path(2, {0, 1, 2}), path(3, {0, 1, 3}), path(1, {0})
+    assert most_asked([partial, detour, direct]) == [direct]
+    assert most_asked([partial, detour]) == [detour]
+    assert most_asked([]) == []
 
 
 @pytest.mark.parametrize(
