@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,21 @@ class DomainPack:
         """The ontology's super-properties of each predicate, so a question that asks who "runs" a company (``lead``)
         is answered by ``chief_executive_officer_of``."""
         return self.ontology.broader() if self.ontology else {}
+
+    def specialises(self, labels: Iterable[str]) -> dict[str, str]:
+        """Each label whose ontology class is a subclass of one of ``labels``' classes, and that label: a
+        REGULATOR (Regulator) is an ORG (Organization)."""
+        if self.ontology is None:
+            return {}
+        ontology = self.ontology
+        general = {label: self.types[label] for label in labels if label in self.types}
+        return {
+            label: base
+            for label, cls in sorted(self.types.items())
+            if label not in general
+            for base, base_cls in sorted(general.items())
+            if ontology.is_a(cls, base_cls)
+        }
 
     def plausibility(self, predicate: str, subject_label: str, object_label: str) -> float:
         """1.0 unless the ontology says this predicate's subject or object must be of another class."""

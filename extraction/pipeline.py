@@ -21,7 +21,7 @@ from extraction.chunking import chunk_text
 from extraction.loaders import LoadedDocument, iter_files, load_file, load_text
 from extraction.nlp import Extraction, Extractor, RawMention
 from extraction.pii import PiiDetector, PiiSpan, protect, stored_mode, without_values
-from extraction.resolve import EntityResolver
+from extraction.resolve import GROUPS, EntityResolver
 from kg.config import PII_MODES, PiiMode
 from kg.embedding import Embedder, model_id
 from kg.errors import ConfigError, KgragError, LoadError
@@ -345,7 +345,8 @@ class IngestionPipeline:
             | {text for item in items for fact in item.loaded.facts for text in (fact.subject, fact.object)}
         )
         known = self.store.entity_candidates(phrases, Access.unrestricted(), limit=5) if phrases else []
-        return EntityResolver(known=known)
+        domain = self.extractor.domain
+        return EntityResolver(known=known, specialises=domain.specialises(GROUPS) if domain else {})
 
     def _graph_parts(
         self, item: _Pending, extraction: Extraction, groups: tuple[str, ...], resolver: EntityResolver

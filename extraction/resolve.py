@@ -10,7 +10,7 @@ seen, so resolution is deterministic.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -106,6 +106,9 @@ class EntityResolver:
 
     known: Iterable[Entity] = ()
     fuzzy_threshold: float = 90.0
+    # A domain's labels for kinds of another label's entities (a REGULATOR is an ORG) resolve as those do: they
+    # share their stable ids and fuzzy matching, and a spaCy ORG mention of one is that entity.
+    specialises: Mapping[str, str] = field(default_factory=dict)
     _by_key: dict[str, list[_Known]] = field(default_factory=dict, init=False)
     _by_group: dict[str, dict[str, _Known]] = field(default_factory=dict, init=False)
 
@@ -113,7 +116,7 @@ class EntityResolver:
         if not 0 < self.fuzzy_threshold <= 100:
             raise ValueError(f"fuzzy_threshold must be in (0, 100], got {self.fuzzy_threshold}")
         for entity in self.known:
-            group = group_of(entity.type)
+            group = self._group(entity.type)
             keys = {normalise(entity.name), *(normalise(a) for a in entity.aliases)}
             record = _Known(entity.id, entity.name, entity.type, group, normalise(entity.name))
             for key in keys - {""}:
@@ -139,7 +142,7 @@ class EntityResolver:
             key = acronyms.get(key, key)
             record = self._match(key, mention.label, local)
             if record is None:
-                group = group_of(mention.label) if mention.label != UNKNOWN else group_of(CONCEPT)
+                group = self._group(mention.label if mention.label != UNKNOWN else CONCEPT)
                 label = mention.label if mention.label != UNKNOWN else CONCEPT
                 record = _Known(stable_id(group, key), display_name(mention.text), label, group, key)
             local.setdefault(key, record)
@@ -155,8 +158,11 @@ class EntityResolver:
             for i in range(len(mentions))
         ]
 
+    def _group(self, label: str) -> str:
+        return group_of(self.specialises.get(label, label))
+
     def _match(self, key: str, label: str, local: dict[str, _Known]) -> _Known | None:
-        group = group_of(label)
+        group = self._group(label)
         candidates = self._by_key.get(key, [])
         if label == UNKNOWN:
             return candidates[0] if candidates else None

@@ -227,6 +227,23 @@ def test_resolver_uses_known_entities_and_fuzzy_names() -> None:
     assert b.id != "e-okafor"
 
 
+def test_a_domain_label_for_a_kind_of_organisation_resolves_as_one() -> None:
+    """A regulator is an organisation: its names are matched fuzzily, and it keeps the id it had as an ORG."""
+    name, variant = (
+        "Medicines and Healthcare products Regulatory Agency",
+        "Medicines and Healthcare Products Regulatry Agency",
+    )
+    as_org = EntityResolver().resolve("d1", [mention(name, "ORG")])[0]
+    for specialises, merged in (({}, False), ({"REGULATOR": "ORG"}, True)):
+        resolver = EntityResolver(specialises=specialises)
+        [regulator] = resolver.resolve("d1", [mention(name, "REGULATOR")])
+        [later] = resolver.resolve("d2", [mention(variant, "ORG")])
+        assert regulator.type == "REGULATOR"
+        assert (later.id == regulator.id) is merged and (regulator.id == as_org.id) is merged
+    pack = load_domain(DATA / "domain" / "pharma.json")
+    assert pack.specialises(["ORG", "PERSON", "GPE"]) == {"REGULATOR": "ORG"}
+
+
 def test_resolver_ids_are_deterministic_and_literals_not_fuzzy() -> None:
     first = EntityResolver().resolve("d", [mention("March 2022", "DATE"), mention("Nordlys Bio", "ORG")])
     second = EntityResolver().resolve("d", [mention("March 2022", "DATE"), mention("Nordlys Bio", "ORG")])
@@ -247,6 +264,9 @@ def test_domain_pack_and_ontology() -> None:
     assert pack.ontology is not None and pack.ontology.is_a("Regulator", "Organization")
     assert pack.plausibility("born_in", "PERSON", "GPE") == 1.0
     assert pack.plausibility("born_in", "DRUG", "GPE") == 0.5
+    # A regulator approves medical products, tests as well as drugs.
+    assert pack.plausibility("approve", "REGULATOR", "DIAGNOSTIC") == 1.0
+    assert pack.plausibility("approve", "REGULATOR", "PERSON") == 0.5
     assert "study" in pack.type_nouns["TRIAL"]
     assert pack.broader_predicates == {"chief_executive_officer_of": {"lead"}}
 
