@@ -21,6 +21,9 @@ from kg.model import Entity, Relation, Subgraph
 # Predicate words that carry no meaning of their own ("chief_executive_of", "born_in").
 FUNCTION_WORDS = frozenset({"of", "in", "at", "for", "by", "on", "to", "from", "with", "as", "into", "under", "not"})
 MIN_STEM = 4
+# What a question word that a reached entity's name holds ("European" for the European Medicines Agency) adds to a
+# path's score: it tells apart readings that name as many hops, and is no reason to follow a hop.
+ECHO_WEIGHT = 0.5
 # What may follow a word for it still to be that word: inflections and agent nouns ("founder", "director").
 SUFFIXES = frozenset({"s", "es", "d", "ed", "ing", "r", "er", "ers", "or", "ors"})
 _WORD = re.compile(r"\w+")
@@ -34,6 +37,8 @@ class AskedPath:
     # The question's terms (by index) that the hops' predicates, or the types of the entities reached, name.
     covered: frozenset[int]
     score: float
+    # Further terms that the names of the entities reached hold.
+    echoed: frozenset[int] = frozenset()
 
 
 def asked_paths(
@@ -47,7 +52,8 @@ def asked_paths(
     broader: Mapping[str, frozenset[str]] | None = None,
 ) -> list[AskedPath]:
     """Paths of up to ``max_hops`` relations from the seeds, each hop naming a question term no earlier hop named,
-    best first: by how many terms the path accounts for, then by the seed's weight, then shorter. Entities of
+    best first: by how many terms the path accounts for (a term that only an entity's name on it holds counts
+    ``ECHO_WEIGHT``), then by the seed's weight, then shorter. Entities of
     ``skip_types`` (dates, amounts) end paths: they join facts that share nothing else. ``type_nouns`` are the
     nouns that name each entity type ("company" for an ORG) besides the type's own name; ``broader`` gives each
     predicate's super-properties, whose words name its hops too."""
@@ -79,10 +85,13 @@ def asked_paths(
                 if not named:
                     continue
                 covered = path.covered | named
-                score = len(covered) + seeds[ids[0]] - 0.01 * (len(path.relations) + 1)
+                echoed = (path.echoed | _own_terms(entity.name, terms)) - covered - own[ids[0]]
+                score = len(covered) + ECHO_WEIGHT * len(echoed) + seeds[ids[0]] - 0.01 * (len(path.relations) + 1)
                 key = (*ids, other)
                 if key not in grown or grown[key].score < score:
-                    grown[key] = AskedPath((*path.entities, entity), (*path.relations, relation), covered, score)
+                    grown[key] = AskedPath(
+                        (*path.entities, entity), (*path.relations, relation), covered, score, echoed
+                    )
         ranked = [grown[key] for key in sorted(grown, key=lambda key: (-grown[key].score, key))]
         found.extend(ranked)
         frontier = [p for p in ranked if p.entities[-1].type not in skip_types][:beam]
@@ -99,6 +108,14 @@ def most_asked(paths: Sequence[AskedPath]) -> list[AskedPath]:
     most = max((len(p.covered) for p in paths), default=0)
     shortest = min((len(p.relations) for p in paths if len(p.covered) == most), default=0)
     return [p for p in paths if len(p.covered) == most and len(p.relations) == shortest]
+
+
+def reading_order(paths: Sequence[AskedPath]) -> list[AskedPath]:
+    """The paths as a result shows them: the shortest full readings (``most_asked``) first, as they rank the
+    passages, then the rest, each best first. By score alone, a detour whose entities' names echo one more word
+    would come before the reading it strays from."""
+    best = most_asked(paths)
+    return [*best, *(p for p in paths if p not in best)]
 
 
 def _kinds(entity_type: str, type_nouns: Mapping[str, frozenset[str]]) -> frozenset[str]:

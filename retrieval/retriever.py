@@ -24,7 +24,15 @@ from retrieval.config import RetrievalConfig
 from retrieval.evidence import asked_evidence, find_paths, passage_triples
 from retrieval.fusion import reciprocal_rank_fusion
 from retrieval.linking import EntityLinker, specificity
-from retrieval.paths import MIN_STEM, AskedPath, asked_paths, most_asked, predicate_words, same_stem
+from retrieval.paths import (
+    MIN_STEM,
+    AskedPath,
+    asked_paths,
+    most_asked,
+    predicate_words,
+    reading_order,
+    same_stem,
+)
 from retrieval.result import LinkedEntity, Passage, RetrievalResult
 from retrieval.walk import build_graph, personalised_pagerank
 
@@ -47,8 +55,8 @@ class _Signals:
     dense: Mapping[str, float]
     lexical: Mapping[str, float]
     title: Mapping[str, float]
-    # Asked paths (``retrieval.paths``), found in the first round's neighbourhood, and the passages stating their
-    # hops, scored by their best path.
+    # Asked paths (``retrieval.paths``), found in the first round's neighbourhood, in the order a result shows them
+    # (``reading_order``), and the passages stating their hops, scored by their best path.
     asked: tuple[AskedPath, ...] | None = None
     path: Mapping[str, float] = field(default_factory=dict)
     # The second round's dense scores for the question read again with a bridge's name (``_next_hop``).
@@ -192,7 +200,7 @@ class HybridRetriever:
                 )
                 if len(p.covered) >= cfg.path_min_terms
             ]
-            signals = replace(signals, asked=tuple(asked), path=_path_scores(most_asked(asked)))
+            signals = replace(signals, asked=tuple(reading_order(asked)), path=_path_scores(most_asked(asked)))
         graph = build_graph(subgraph, analysis.lemmas, total)
         walk = personalised_pagerank(graph, seeds, chunk_weights, cfg.damping)
         rankings = {

@@ -85,6 +85,17 @@ def test_relations_the_question_names_lead_to_the_answer(graph: KnowledgeGraph) 
     assert all("path" in p.signals for p in result.passages if p.chunk_id in stated)
 
 
+def test_a_name_the_question_echoes_picks_the_chain_shown_first(graph: KnowledgeGraph) -> None:
+    """ "Which European regulator approved the antibody developed by the company Halvorsen bought in 2019?": through
+    Calder Pharmaceuticals and Corvanib to the MHRA is a chain naming as many words as the one through Nordlys Bio
+    and Veltrazumab to the European Medicines Agency, whose name holds "European"."""
+    [question] = [q for q in ANSWERABLE if q["id"] == "q01"]
+    result = graph.query(question["question"], k=5)
+    chain = ("Halvorsen Therapeutics", "Nordlys Bio", "Veltrazumab", "European Medicines Agency")
+    assert result.paths[0].entities == chain
+    assert [t.predicate for t in result.paths[0].triples] == ["acquire", "develop", "approve"]
+
+
 def test_the_chain_a_question_describes_leads_to_the_page_it_needs(graph: KnowledgeGraph) -> None:
     """ "The neurologist leading the trial of the drug Halvorsen licensed": the licence, the trial's test of the
     drug and its leader (stated as "leads the trial") are a path; where it leads, Rafael Quintero, has a page of his

@@ -6,7 +6,7 @@ import pytest
 
 from kg.model import Entity, Provenance, Relation, Subgraph
 from retrieval.config import RetrievalConfig
-from retrieval.paths import AskedPath, asked_paths, most_asked, predicate_words, same_stem
+from retrieval.paths import AskedPath, asked_paths, most_asked, predicate_words, reading_order, same_stem
 
 LITERALS = frozenset({"DATE", "MONEY"})
 ENTITIES = {
@@ -153,6 +153,62 @@ def test_the_most_asked_paths_are_the_shortest_full_readings() -> None:
     assert most_asked([partial, detour, direct]) == [direct]
     assert most_asked([partial, detour]) == [detour]
     assert most_asked([]) == []
+
+
+def test_a_name_reached_that_holds_a_question_word_tells_equal_readings_apart() -> None:
+    """ "Which European regulator approved the drug developed by the company Halvorsen acquired?": both regulators
+    are reached by hops that name as many words; the European Medicines Agency's name holds one more, while the
+    other chain sorts first by id alone. A name's echo is no reason to follow a hop: "sponsor" is no question word."""
+    subgraph = Subgraph(
+        {
+            "ht": ENTITIES["ht"],
+            "a-nb": Entity("a-nb", "Calder Pharmaceuticals", "ORG"),
+            "a-drug": Entity("a-drug", "Corvanib", "DRUG"),
+            "a-reg": Entity("a-reg", "Food and Drug Administration", "REGULATOR"),
+            "b-nb": Entity("b-nb", "Nordlys Bio", "ORG"),
+            "b-drug": Entity("b-drug", "Veltrazumab", "DRUG"),
+            "b-reg": Entity("b-reg", "European Medicines Agency", "REGULATOR"),
+            "network": Entity("network", "European Oncology Network", "ORG"),
+        },
+        (
+            *(
+                relation
+                for side in ("a", "b")
+                for relation in (
+                    _relation("ht", "acquire", f"{side}-nb", f"{side}1"),
+                    _relation(f"{side}-nb", "develop", f"{side}-drug", f"{side}2"),
+                    _relation(f"{side}-reg", "approve", f"{side}-drug", f"{side}3"),
+                )
+            ),
+            _relation("ht", "sponsor", "network", "n1"),
+        ),
+        (),
+    )
+    terms = _terms("european", "regulator", "approved/approve", "drug", "developed/develop", "acquired/acquire")
+    paths = asked_paths(subgraph, {"ht": 1.0}, terms, LITERALS, max_hops=3, beam=10)
+    [best, other] = [p for p in paths if len(p.relations) == 3]
+    assert [e.id for e in best.entities] == ["ht", "b-nb", "b-drug", "b-reg"]
+    assert [e.id for e in other.entities] == ["ht", "a-nb", "a-drug", "a-reg"]
+    assert best.covered == other.covered == {1, 2, 3, 4, 5}
+    assert best.echoed == {0} and other.echoed == frozenset()
+    assert all("network" not in {e.id for e in p.entities} for p in paths)
+
+
+def test_a_result_shows_the_shortest_full_readings_first() -> None:
+    """A detour can score higher than the reading it strays from (its names echo one more word), but the path
+    shown first is the one that ranks the passages."""
+    reading = AskedPath(
+        tuple(ENTITIES[e] for e in ("hbi", "ht", "cfo")), SUBGRAPH.relations[:2], frozenset({0, 1}), 2.0
+    )
+    detour = AskedPath(
+        tuple(ENTITIES[e] for e in ("hbi", "ht", "nb", "y2019")),
+        SUBGRAPH.relations[:3],
+        frozenset({0, 1}),
+        2.5,
+        frozenset({2}),
+    )
+    partial = AskedPath(reading.entities[:2], reading.relations[:1], frozenset({0}), 1.0)
+    assert reading_order([detour, reading, partial]) == [reading, detour, partial]
 
 
 @pytest.mark.parametrize(
