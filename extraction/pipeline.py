@@ -377,13 +377,16 @@ class IngestionPipeline:
         resolved = resolver.resolve(doc.id, raw_mentions)
 
         entities: dict[str, Entity] = {}
-        mentions: list[Mention] = []
+        mentions: dict[tuple[str, int, int], Mention] = {}
         for raw, entity in zip(raw_mentions, resolved, strict=True):
             chunk = chunk_of(raw.start)
             if chunk is None:
                 continue
             entities.setdefault(entity.id, entity)
-            mentions.append(Mention(entity.id, doc.id, chunk.id, raw.start, raw.end, raw.text))
+            # A row's subject is the subject of each of its facts, and spaCy may name it too: one span, one mention.
+            mentions.setdefault(
+                (entity.id, raw.start, raw.end), Mention(entity.id, doc.id, chunk.id, raw.start, raw.end, raw.text)
+            )
         relations: list[Relation] = []
         for triple in extraction.triples:
             chunk = chunk_of(triple.start)
@@ -410,7 +413,7 @@ class IngestionPipeline:
                 doc.id, chunk.id, fact.start, fact.end, STRUCTURED_EXTRACTOR, STRUCTURED_VERSION, 1.0
             )
             relations.append(Relation(subject.id, fact.predicate, obj.id, provenance))
-        return doc, chunks, list(entities.values()), mentions, _dedupe(relations)
+        return doc, chunks, list(entities.values()), list(mentions.values()), _dedupe(relations)
 
 
 class _ChunkLocator:

@@ -124,6 +124,15 @@ def test_the_domain_ontology_names_the_hops_of_a_four_hop_chain(graph: Knowledge
     assert {"fda-corvanib-2023.html", "2022-arcturus-partnership.md", "priya-raman.txt"} <= sources
 
 
+def test_a_span_is_one_mention_however_many_facts_share_it(graph: KnowledgeGraph) -> None:
+    """A sales row states four facts about its product; the product's name in the row is still one mention."""
+    [doc] = [d for d in graph.documents() if Path(d.source).name == "sales-2024.csv"]
+    mentions = graph.store.document_graph(doc.id).mentions
+    spans = [(m.entity_id, m.start, m.end) for m in mentions]
+    assert len(spans) == len(set(spans))
+    assert any(m.text == "Veltriq" for m in mentions)
+
+
 def test_a_table_row_is_a_passage_of_its_own(graph: KnowledgeGraph) -> None:
     result = graph.query("How much did Veltriq sell in Europe in Q4 2024?", k=5)
     rows = [p.text for p in result.passages if Path(p.source).name == "sales-2024.csv"]
