@@ -69,7 +69,8 @@ def asked_paths(
     ]
     # A question word in a seed's own name ("Phase II") is how the question named that seed, not a hop it asks for.
     own = {path.entities[0].id: _own_terms(path.entities[0].name, terms) for path in frontier}
-    kind_names: dict[str, frozenset[str]] = {}
+    hop_terms: dict[tuple[str, str], frozenset[int]] = {}
+    name_terms: dict[str, frozenset[int]] = {}
     found: list[AskedPath] = []
     for _ in range(max_hops):
         grown: dict[tuple[str, ...], AskedPath] = {}
@@ -79,13 +80,18 @@ def asked_paths(
                 if other in ids or (path.relations and _siblings(path.relations[-1], relation, ids[-1])):
                     continue
                 entity = subgraph.entities[other]
-                kinds = kind_names.setdefault(entity.type, _kinds(entity.type, type_nouns or {}))
-                words = predicate_words(relation.predicate, broader or {})
-                named = _named_terms(words, kinds, terms) - path.covered - own[ids[0]]
+                # What a hop names depends only on its predicate and the type it reaches.
+                hop = (relation.predicate, entity.type)
+                if hop not in hop_terms:
+                    words = predicate_words(relation.predicate, broader or {})
+                    hop_terms[hop] = _named_terms(words, _kinds(entity.type, type_nouns or {}), terms)
+                named = hop_terms[hop] - path.covered - own[ids[0]]
                 if not named:
                     continue
                 covered = path.covered | named
-                echoed = (path.echoed | _own_terms(entity.name, terms)) - covered - own[ids[0]]
+                if other not in name_terms:
+                    name_terms[other] = _own_terms(entity.name, terms)
+                echoed = (path.echoed | name_terms[other]) - covered - own[ids[0]]
                 score = len(covered) + ECHO_WEIGHT * len(echoed) + seeds[ids[0]] - 0.01 * (len(path.relations) + 1)
                 key = (*ids, other)
                 if key not in grown or grown[key].score < score:
