@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from kg.api import KnowledgeGraph, TextRecord
 from kg.embedding import Embedder
 from kg.errors import KgragError
+from kgrag.api import KnowledgeGraph, TextRecord
 
 log = logging.getLogger(__name__)
 
@@ -128,19 +128,11 @@ def run_dense(bench: BenchSet, embedder: Embedder) -> SystemRun:
     return run
 
 
-def wipe_if_server(kg: KnowledgeGraph) -> None:
-    """A benchmark needs a fresh store: a Neo4j database loses kgrag's nodes first (a temporary file is new)."""
-    from kg.neo4j_store import Neo4jStore
-
-    if isinstance(kg.store, Neo4jStore):
-        kg.store.clear()
-
-
 def run_kgrag(bench: BenchSet, store: str) -> SystemRun:
     run = SystemRun("kgrag")
     records = [TextRecord(id=str(p["id"]), title=p["title"], text=passage_text(p)) for p in bench.corpus]
     with KnowledgeGraph.open(store) as kg:
-        wipe_if_server(kg)
+        kg.clear()  # a benchmark needs a fresh store: a Neo4j database may hold an earlier run's graph
         started = time.perf_counter()
         report = kg.ingest_texts(records, progress=sys.stderr.isatty())
         run.index_seconds = time.perf_counter() - started

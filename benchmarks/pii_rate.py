@@ -19,7 +19,7 @@ from pathlib import Path
 from extraction.domain import load_domain
 from extraction.loaders import load_file
 from extraction.pii import KINDS, PiiDetector, PiiSpan
-from kg.config import DEFAULT_SPACY_MODEL
+from kgrag.settings import DEFAULT_SPACY_MODEL
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 RESTRICTED = DATA / "restricted"

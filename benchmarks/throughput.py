@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.multihop import load_set, passage_text, wipe_if_server
-from kg.api import KnowledgeGraph, TextRecord
-from kg.config import Settings
+from kgrag.api import KnowledgeGraph, TextRecord
+from kgrag.settings import Settings
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

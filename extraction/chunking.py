@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 
+from kg.errors import InvalidArgument
 from kg.model import Chunk, stable_id
 
 
@@ -24,7 +25,7 @@ def chunk_text(
     grouped with its neighbours it would be cited, embedded and ranked as a blur of a dozen rows.
     """
     if max_chars < 1:
-        raise ValueError(f"max_chars must be positive, got {max_chars}")
+        raise InvalidArgument(f"max_chars must be positive, got {max_chars}")
     bounds = sorted({offset for span in records for offset in span})
     spans: list[tuple[int, int]] = []
     for start, end in sentences:

@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 from spacy.tokens import Span, Token
 
+from kg.text import LITERAL_TYPES
+
 PERSONAL_PRONOUNS = frozenset({"he", "she", "him"})
 # The nouns that name an entity of each label, whatever the document called it.
 DEFAULT_TYPE_NOUNS: Mapping[str, frozenset[str]] = {
@@ -27,7 +29,7 @@ DEFAULT_TYPE_NOUNS: Mapping[str, frozenset[str]] = {
 }
 PERSON = "PERSON"
 # Labels no common noun stands for: "a Kannada film" is not Kannada.
-_NOT_THINGS = frozenset({"NORP", "LANGUAGE", "DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL"})
+_NOT_THINGS = LITERAL_TYPES | {"NORP", "LANGUAGE"}
 _SUBJECTS = ("nsubj", "nsubjpass")
 # Dependents a bare definite description may have: "the company", "the company's".
 _BARE = frozenset({"det", "case", "punct"})

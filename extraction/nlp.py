@@ -66,7 +66,6 @@ class RawTriple:
     start: int
     end: int
     confidence: float
-    pattern: str
 
 
 @dataclass(frozen=True)
@@ -263,7 +262,7 @@ class _Reader:
                     if domain:
                         confidence *= domain.plausibility(predicate, self._labels[subject], self._labels[obj])
                     start, end = sent.start_char + offset, sent.end_char + offset
-                    self._triples.append(RawTriple(subject, predicate, obj, start, end, round(confidence, 3), name))
+                    self._triples.append(RawTriple(subject, predicate, obj, start, end, round(confidence, 3)))
             self._discourse.read(sent, mention_of, self._labels)
         self._sentences.extend((s.start_char + offset, s.end_char + offset) for s in doc.sents)
 

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 from extraction.domain import DomainPack
 from extraction.loaders import LoadedDocument
 from extraction.nlp import Extraction, unwrap
-from kg.config import PiiMode
 from kg.errors import ConfigError
+from kg.model import PiiMode
+from kg.text import LITERAL_TYPES, NAME_PARTICLES
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine
@@ -75,10 +76,7 @@ _PHONE_VALUE = r"\+?\d[\d ().\-]{5,18}\d\b"
 
 
 # Labels of spaCy entities that are not names; their words cannot make a PERSON on their own.
-_NOT_NAMES = frozenset({"PERSON", "DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"})
-_NAME_PARTICLES = frozenset(
-    {"van", "von", "de", "der", "den", "da", "del", "della", "di", "du", "dos", "la", "le", "bin"}
-)
+_NOT_NAMES = LITERAL_TYPES | {"PERSON"}
 
 
 @dataclass(frozen=True)
@@ -244,7 +242,7 @@ def _is_name(text: str, start: int, end: int, other_words: frozenset[str]) -> bo
     entities use (``Halvorsen`` of ``Halvorsen Therapeutics``)."""
     value = text[start:end]
     words = value.split()
-    if "\n" in value or not all(_name_word(w) or w.lower() in _NAME_PARTICLES for w in words):
+    if "\n" in value or not all(_name_word(w) or w.lower() in NAME_PARTICLES for w in words):
         return False
     if len(words) == 1:
         line_start, line_end = text.rfind("\n", 0, start) + 1, text.find("\n", end)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import logging
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,11 +21,12 @@ from extraction.chunking import chunk_text
 from extraction.loaders import LoadedDocument, iter_files, load_file, load_text
 from extraction.nlp import Extraction, Extractor, RawMention
 from extraction.pii import PiiDetector, PiiSpan, protect, stored_mode, without_values
+from extraction.records import FailedSource, IngestReport, TextRecord
 from extraction.resolve import GROUPS, EntityResolver
-from kg.config import PII_MODES, PiiMode
 from kg.embedding import Embedder, model_id
-from kg.errors import ConfigError, KgragError, LoadError
+from kg.errors import ConfigError, InvalidArgument, KgragError, LoadError
 from kg.model import (
+    PII_MODES,
     PUBLIC_GROUP,
     Access,
     Chunk,
@@ -33,11 +34,14 @@ from kg.model import (
     DocumentGraph,
     Entity,
     Mention,
+    PiiMode,
     Provenance,
     Relation,
+    clean_groups,
     stable_id,
 )
 from kg.store import GraphStore
+from kg.text import TITLE_WORDS
 
 log = logging.getLogger(__name__)
 
@@ -47,75 +51,6 @@ STRUCTURED_VERSION = "1"
 EXTRACTION_KEY = "extraction"
 STRUCTURED_LABEL = "UNKNOWN"
 MAX_TITLE_WORDS = 8
-NAME_CONNECTORS = frozenset(
-    {
-        "of",
-        "the",
-        "and",
-        "from",
-        "on",
-        "in",
-        "for",
-        "a",
-        "an",
-        "to",
-        "with",
-        "at",
-        "by",
-        "de",
-        "la",
-        "le",
-        "du",
-        "von",
-        "van",
-        "der",
-        "del",
-        "da",
-        "&",
-    }
-)
-
-
-@dataclass(frozen=True)
-class TextRecord:
-    """A document given as text rather than as a file (an API caller's record, a benchmark passage)."""
-
-    id: str
-    title: str
-    text: str
-    source: str | None = None
-    metadata: Mapping[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class FailedSource:
-    source: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class IngestReport:
-    ingested: int = 0
-    unchanged: int = 0
-    failed: tuple[FailedSource, ...] = ()
-    chunks: int = 0
-    relations: int = 0
-    seconds: float = 0.0
-    documents: tuple[str, ...] = field(default=(), repr=False)
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "ingested": self.ingested,
-            "unchanged": self.unchanged,
-            "failed": [{"source": f.source, "reason": f.reason} for f in self.failed],
-            "chunks": self.chunks,
-            "relations": self.relations,
-            "seconds": round(self.seconds, 3),
-        }
 
 
 @dataclass
@@ -125,7 +60,6 @@ class _Tally:
     chunks: int = 0
     relations: int = 0
     failed: list[FailedSource] = field(default_factory=list)
-    documents: list[str] = field(default_factory=list)
 
     def report(self, started: float) -> IngestReport:
         return IngestReport(
@@ -135,7 +69,6 @@ class _Tally:
             chunks=self.chunks,
             relations=self.relations,
             seconds=time.perf_counter() - started,
-            documents=tuple(self.documents),
         )
 
 
@@ -164,7 +97,7 @@ class IngestionPipeline:
         pii: PiiDetector | None = None,
     ) -> None:
         if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+            raise InvalidArgument(f"batch_size must be at least 1, got {batch_size}")
         self.store = store
         self.extractor = extractor
         self.embedder = embedder
@@ -246,7 +179,7 @@ class IngestionPipeline:
         pii: PiiMode,
         tally: _Tally,
     ) -> None:
-        group_tuple = _clean_groups(groups)
+        group_tuple = clean_groups(groups)
         detector = self._detector(pii)
         bar = tqdm(total=total, unit="doc", desc="ingest", disable=not progress, leave=False)
         try:
@@ -273,7 +206,6 @@ class IngestionPipeline:
                         tally.ingested += 1
                         tally.chunks += len(graph.chunks)
                         tally.relations += len(graph.relations)
-                        tally.documents.append(graph.document.id)
                     bar.update(1)
         finally:
             bar.close()
@@ -439,7 +371,7 @@ def _title_mention(doc: Document, mentions: Sequence[RawMention]) -> list[RawMen
     if not words or len(words) > MAX_TITLE_WORDS or any(c in title for c in ":;,!?"):
         return []
     # A name capitalises its words ("Payment on Demand", "James Stanley (bishop)"); a headline does not.
-    if not all(w[0].isupper() or w[0].isdigit() or w.lower() in NAME_CONNECTORS or w.startswith("(") for w in words):
+    if not all(w[0].isupper() or w[0].isdigit() or w.lower() in TITLE_WORDS or w.startswith("(") for w in words):
         return []
     start = doc.text.find(title)
     if start < 0 or any(m.start == start and m.end == start + len(title) for m in mentions):
@@ -461,13 +393,6 @@ def _dedupe(relations: list[Relation]) -> list[Relation]:
             seen.add(key)
             unique.append(r)
     return unique
-
-
-def _clean_groups(groups: Sequence[str]) -> tuple[str, ...]:
-    cleaned = tuple(sorted({g.strip() for g in groups if g.strip()}))
-    if not cleaned:
-        raise ValueError("a document needs at least one access group")
-    return cleaned
 
 
 def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -16,34 +16,10 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz, process
 
 from extraction.nlp import RawMention
+from kg.errors import InvalidArgument
 from kg.model import Entity, stable_id
+from kg.text import HONORIFICS, normalise
 
-HONORIFICS = {"dr", "mr", "mrs", "ms", "miss", "prof", "professor", "sir", "dame", "lord", "lady", "rev", "hon"}
-CORPORATE_SUFFIXES = {
-    "inc",
-    "incorporated",
-    "ltd",
-    "limited",
-    "corp",
-    "corporation",
-    "plc",
-    "gmbh",
-    "sa",
-    "s a",
-    "llc",
-    "co",
-    "ag",
-    "nv",
-    "bv",
-    "spa",
-    "sas",
-    "ab",
-    "oy",
-    "as",
-    "llp",
-    "lp",
-    "pty",
-}
 GROUPS = {
     "PERSON": "person",
     "ORG": "org",
@@ -58,20 +34,6 @@ LITERAL_GROUPS = {"date", "money"}
 FUZZY_GROUPS = {"person", "org"}
 UNKNOWN = "UNKNOWN"
 CONCEPT = "CONCEPT"
-
-
-def normalise(name: str) -> str:
-    """The comparison key of a name: lower case, no punctuation, honorifics, possessive or corporate suffix."""
-    text = re.sub(r"['’]s\b", "", name.lower())
-    text = re.sub(r"[^\w\s$€£%]", " ", text)
-    words = text.split()
-    if words and words[0] == "the":
-        words = words[1:]
-    while len(words) > 1 and words[0] in HONORIFICS:
-        words = words[1:]
-    while len(words) > 1 and words[-1] in CORPORATE_SUFFIXES:
-        words = words[:-1]
-    return " ".join(words)
 
 
 def display_name(surface: str) -> str:
@@ -114,7 +76,7 @@ class EntityResolver:
 
     def __post_init__(self) -> None:
         if not 0 < self.fuzzy_threshold <= 100:
-            raise ValueError(f"fuzzy_threshold must be in (0, 100], got {self.fuzzy_threshold}")
+            raise InvalidArgument(f"fuzzy_threshold must be in (0, 100], got {self.fuzzy_threshold}")
         for entity in self.known:
             group = self._group(entity.type)
             keys = {normalise(entity.name), *(normalise(a) for a in entity.aliases)}

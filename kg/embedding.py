@@ -80,8 +80,13 @@ def _load(path: str, device: str) -> SentenceTransformer:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as transformers_logging
+    try:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+    except ImportError as e:
+        raise ConfigError(
+            f"sentence-transformers is not installed ({e}); install kgrag with its models: pip install 'kgrag[models]'"
+        ) from e
 
     transformers_logging.disable_progress_bar()
 

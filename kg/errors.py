@@ -1,4 +1,8 @@
-"""One exception hierarchy, so that callers can catch ``KgragError`` and the CLI can turn it into a message."""
+"""One exception hierarchy, so that callers can catch ``KgragError`` and the CLI can turn it into a message.
+
+Every error a user can cause (a bad argument, an unreadable file, a missing store, a model that cannot load) is a
+``KgragError``; anything else that escapes is a bug in kgrag.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,10 @@ from pathlib import Path
 
 class KgragError(Exception):
     """Base class of every error kgrag raises on purpose."""
+
+
+class InvalidArgument(KgragError, ValueError):
+    """A caller passed a value kgrag cannot use (an empty question, ``k`` below 1, a malformed group name)."""
 
 
 class ConfigError(KgragError):
@@ -28,6 +36,10 @@ class StoreError(KgragError):
 
 class NotFoundError(StoreError):
     """A named document (or other record) does not exist, or is not visible to the caller."""
+
+
+class CypherNotFound(StoreError):
+    """A statement name with no ``.cypher`` file, or a template without its placeholder: a bug in kgrag."""
 
 
 class AuditError(KgragError):

@@ -8,13 +8,37 @@ version written whole, never an object mutated in place.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
+from kg.errors import InvalidArgument
+
 PUBLIC_GROUP = "public"
+# What ingestion does with personal data: nothing, remove it before storing, or store it and mask it in results.
+PiiMode = Literal["off", "redact", "mask"]
+PII_MODES: tuple[PiiMode, ...] = ("off", "redact", "mask")
+# Access group names: a letter or digit, then letters, digits and ``_ . : -``, at most 64 characters. Wildcards,
+# spaces and quotes are refused, so that a group name can never be read as a pattern by any store or log filter.
+GROUP_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+
+
+def clean_groups(groups: Iterable[str], *, required: bool = True) -> tuple[str, ...]:
+    """Access groups as every layer stores and compares them: stripped, each checked against ``GROUP_NAME``,
+    de-duplicated and sorted. ``required``: a document needs at least one group (a caller may have none)."""
+    cleaned = sorted({g.strip() for g in groups if g.strip()})
+    for group in cleaned:
+        if not GROUP_NAME.fullmatch(group):
+            raise InvalidArgument(
+                f"invalid group name {group!r}: use letters, digits and _ . : - (at most 64, starting with a letter "
+                "or digit)"
+            )
+    if required and not cleaned:
+        raise InvalidArgument("give at least one access group, e.g. public")
+    return tuple(cleaned)
 
 
 def stable_id(*parts: str, length: int = 24) -> str:
@@ -40,10 +64,7 @@ class Access:
 
     @classmethod
     def of(cls, groups: Iterable[str], user: str | None = None) -> Access:
-        return cls(groups=frozenset(g.strip() for g in groups if g.strip()), user=user)
-
-    def allows(self, document_groups: Iterable[str]) -> bool:
-        return self.groups is None or not self.groups.isdisjoint(document_groups)
+        return cls(groups=frozenset(clean_groups(groups, required=False)), user=user)
 
 
 @dataclass(frozen=True)

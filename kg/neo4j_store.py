@@ -18,14 +18,13 @@ import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import numpy as np
 
-import cypher
+from kg import cypher
+from kg.backend import document_entities, entity_view, neighbourhood, validate_graph
 from kg.errors import NotFoundError, StoreError
-from kg.lexical import fts_query
 from kg.model import (
     Access,
     Chunk,
@@ -38,8 +37,10 @@ from kg.model import (
     Relation,
     StoreStats,
     Subgraph,
+    clean_groups,
 )
-from kg.store import LexicalField, document_entities, entity_view, neighbourhood, validate_graph
+from kg.store import LexicalField
+from kg.text import fts_query
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +181,6 @@ class Neo4jStore:
                     "metadata": json.dumps(dict(doc.metadata), sort_keys=True),
                     "groups": sorted(set(doc.groups)),
                     "entity_ids": entity_ids,
-                    "ingested_at": datetime.now(UTC).isoformat(),
                 },
             ).consume()
             chunk_rows = [
@@ -266,9 +266,7 @@ class Neo4jStore:
         return self._write(work, f"document {doc_id!r}")
 
     def set_groups(self, doc_id: str, groups: Sequence[str]) -> None:
-        cleaned = sorted({g.strip() for g in groups if g.strip()})
-        if not cleaned:
-            raise StoreError(f"document {doc_id!r} needs at least one access group")
+        cleaned = list(clean_groups(groups))
 
         def work(tx: Any) -> bool:
             return tx.run(cypher.load("document_set_groups"), doc_id=doc_id, groups=cleaned).single() is not None

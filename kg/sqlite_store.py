@@ -12,14 +12,13 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from kg.backend import document_entities, entity_view, neighbourhood, validate_graph
 from kg.errors import NotFoundError, StoreError
-from kg.lexical import fts_query
 from kg.model import (
     Access,
     Chunk,
@@ -32,17 +31,23 @@ from kg.model import (
     Relation,
     StoreStats,
     Subgraph,
+    clean_groups,
 )
-from kg.store import LexicalField, document_entities, entity_view, neighbourhood, validate_graph
+from kg.store import LexicalField
+from kg.text import fts_query
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Statements that bring a store written by an older kgrag to the version after each key; run in order on open.
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: ("ALTER TABLE documents DROP COLUMN ingested_at",),
+}
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     id TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT NOT NULL, media_type TEXT NOT NULL,
-    content_hash TEXT NOT NULL, text TEXT NOT NULL, metadata TEXT NOT NULL, ingested_at TEXT NOT NULL);
+    content_hash TEXT NOT NULL, text TEXT NOT NULL, metadata TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS document_groups (
     doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE, grp TEXT NOT NULL, PRIMARY KEY (doc_id, grp));
 CREATE INDEX IF NOT EXISTS document_groups_grp ON document_groups(grp, doc_id);
@@ -109,6 +114,11 @@ class SQLiteStore:
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise StoreError(f"{self.path}: store schema {version} is newer than this kgrag ({SCHEMA_VERSION})")
+            if self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                with _Transaction(self._db):
+                    for step in range(version, SCHEMA_VERSION):
+                        for statement in MIGRATIONS.get(step, ()):
+                            self._db.execute(statement)
             self._db.executescript(SCHEMA)
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.DatabaseError as e:
@@ -126,7 +136,7 @@ class SQLiteStore:
                 self._set_embeddings(graph.embeddings.shape[1], graph.embedding_model, doc.id)
             orphans = self._remove_derived(doc.id)
             self._db.execute(
-                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     doc.id,
                     doc.source,
@@ -135,7 +145,6 @@ class SQLiteStore:
                     doc.content_hash,
                     doc.text,
                     json.dumps(dict(doc.metadata), sort_keys=True),
-                    datetime.now(UTC).isoformat(),
                 ),
             )
             self._db.executemany("INSERT INTO document_groups VALUES (?, ?)", [(doc.id, g) for g in set(doc.groups)])
@@ -198,10 +207,20 @@ class SQLiteStore:
             self._scrub()
         return True
 
+    def clear(self) -> None:
+        with self._lock:
+            with self._transaction():
+                self._db.execute("DELETE FROM chunk_fts")
+                self._db.execute("DELETE FROM alias_fts")
+                for table in ("relations", "mentions", "aliases", "chunks", "document_groups", "documents"):
+                    self._db.execute(f"DELETE FROM {table}")
+                self._db.execute("DELETE FROM entities")
+                self._db.execute("DELETE FROM meta WHERE key IN ('dimension', 'embedding_model')")
+                self._matrix = None
+            self._scrub()
+
     def set_groups(self, doc_id: str, groups: Sequence[str]) -> None:
-        cleaned = sorted({g.strip() for g in groups if g.strip()})
-        if not cleaned:
-            raise StoreError(f"document {doc_id!r} needs at least one access group")
+        cleaned = list(clean_groups(groups))
         with self._lock, self._transaction():
             if self._db.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone() is None:
                 raise NotFoundError(f"no document {doc_id!r}")

@@ -10,9 +10,10 @@ from functools import cached_property
 from spacy.language import Language
 from spacy.tokens import Span
 
+from kg.text import NAME_JOINERS
+
 WH_WORDS = {"who", "whom", "whose", "what", "which", "when", "where", "why", "how"}
 SKIP_POS = {"DET", "PRON", "PUNCT", "CCONJ", "ADP", "AUX", "PART", "SCONJ"}
-CONNECTORS = {"of", "the", "and", "de", "von", "van", "la", "le", "du", "del", "da", "&", "for", "in", "on"}
 COMPARISON = re.compile(
     r"\b(or|both|same|either|neither|older|younger|earlier|later|first|last|longer|shorter|more|less|"
     r"before|after|larger|smaller|higher|lower)\b",
@@ -50,7 +51,7 @@ class QuestionAnalyzer:
         for phrase in phrases:
             phrase = phrase.strip(" ?.,;:!'\"“”")
             words = phrase.lower().split()
-            if phrase and not all(w in WH_WORDS or w in CONNECTORS for w in words):
+            if phrase and not all(w in WH_WORDS or w in NAME_JOINERS for w in words):
                 cleaned.setdefault(phrase, None)
         ordered = sorted(cleaned, key=lambda p: (-len(p.split()), p))
         content = [t for t in doc if t.pos_ not in SKIP_POS and not t.is_stop and t.lower_ not in WH_WORDS]
@@ -80,7 +81,7 @@ def _capitalised_runs(question: str) -> list[str]:
     current: list[str] = []
     for i, word in enumerate(words):
         capital = word[:1].isupper() and not (i == 0 and word.lower() in WH_WORDS)
-        if capital or (current and word.lower() in CONNECTORS):
+        if capital or (current and word.lower() in NAME_JOINERS):
             current.append(word)
             continue
         runs.append(" ".join(current))
@@ -89,7 +90,7 @@ def _capitalised_runs(question: str) -> list[str]:
     result = []
     for run in runs:
         parts = run.split()
-        while parts and parts[-1].lower() in CONNECTORS:
+        while parts and parts[-1].lower() in NAME_JOINERS:
             parts.pop()
         if parts and not (len(parts) == 1 and parts[0].lower() in WH_WORDS):
             result.append(" ".join(parts))

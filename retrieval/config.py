@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kg.errors import InvalidArgument
+
 
 @dataclass(frozen=True)
 class RetrievalConfig:
@@ -91,16 +93,18 @@ class RetrievalConfig:
         )
         for name in positive:
             if getattr(self, name) < 1:
-                raise ValueError(f"RetrievalConfig.{name} must be at least 1, got {getattr(self, name)}")
+                raise InvalidArgument(f"RetrievalConfig.{name} must be at least 1, got {getattr(self, name)}")
         if not 0 <= self.hops <= 4:
-            raise ValueError(f"RetrievalConfig.hops must be between 0 and 4, got {self.hops}")
+            raise InvalidArgument(f"RetrievalConfig.hops must be between 0 and 4, got {self.hops}")
         if not 0 < self.damping < 1:
-            raise ValueError(f"RetrievalConfig.damping must be in (0, 1), got {self.damping}")
+            raise InvalidArgument(f"RetrievalConfig.damping must be in (0, 1), got {self.damping}")
         if self.bridge_pages < 0:
-            raise ValueError(f"RetrievalConfig.bridge_pages must be at least 0, got {self.bridge_pages}")
+            raise InvalidArgument(f"RetrievalConfig.bridge_pages must be at least 0, got {self.bridge_pages}")
         if not 0 <= self.next_hop_specificity <= 1:
-            raise ValueError(f"RetrievalConfig.next_hop_specificity must be in [0, 1], got {self.next_hop_specificity}")
+            raise InvalidArgument(
+                f"RetrievalConfig.next_hop_specificity must be in [0, 1], got {self.next_hop_specificity}"
+            )
         if not 0 <= self.min_confidence <= 1:
-            raise ValueError(f"RetrievalConfig.min_confidence must be in [0, 1], got {self.min_confidence}")
+            raise InvalidArgument(f"RetrievalConfig.min_confidence must be in [0, 1], got {self.min_confidence}")
         if not 0 < self.link_threshold <= 100:
-            raise ValueError(f"RetrievalConfig.link_threshold must be in (0, 100], got {self.link_threshold}")
+            raise InvalidArgument(f"RetrievalConfig.link_threshold must be in (0, 100], got {self.link_threshold}")

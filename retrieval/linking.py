@@ -8,10 +8,10 @@ from collections.abc import Sequence
 import numpy as np
 from rapidfuzz import fuzz
 
-from extraction.resolve import normalise
 from kg.embedding import Embedder
 from kg.model import Access, Entity
 from kg.store import GraphStore
+from kg.text import normalise
 from retrieval.analysis import is_name
 from retrieval.config import RetrievalConfig
 from retrieval.result import LinkedEntity

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from spacy.language import Language
 
-from extraction.resolve import normalise
 from kg.embedding import Embedder
+from kg.errors import InvalidArgument
 from kg.model import Access, Chunk, Document, Subgraph
 from kg.store import GraphStore
+from kg.text import LITERAL_TYPES, normalise
 from retrieval.analysis import QuestionAnalysis, QuestionAnalyzer, is_name
 from retrieval.config import RetrievalConfig
 from retrieval.evidence import asked_evidence, find_paths, passage_triples
@@ -47,7 +48,6 @@ BRIDGE_SHORTLIST = 12
 # Entities in more passages than this specificity allows are hubs, not bridges (``linking.specificity``).
 BRIDGE_SPECIFICITY = 0.3
 CONTEXT_REACH = 200
-LITERAL_TYPES = frozenset({"DATE", "TIME", "MONEY", "CARDINAL", "ORDINAL", "PERCENT", "QUANTITY"})
 
 
 @dataclass(frozen=True)
@@ -99,9 +99,9 @@ class HybridRetriever:
     def retrieve(self, question: str, access: Access, k: int | None = None) -> RetrievalResult:
         k = self.config.k if k is None else k
         if k < 1:
-            raise ValueError(f"k must be at least 1, got {k}")
+            raise InvalidArgument(f"k must be at least 1, got {k}")
         if not question.strip():
-            raise ValueError("the question is empty")
+            raise InvalidArgument("the question is empty")
         cfg = self.config
         timings: dict[str, float] = {}
         with _timed(timings, "analysis"):

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from kg.api import KnowledgeGraph
-from kg.config import Settings
 from kg.migrate import migrate
 from kg.model import Access, Document
+from kgrag.api import KnowledgeGraph
+from kgrag.settings import Settings
 from retrieval.result import RetrievalResult
 
 DATA = Path(__file__).resolve().parent.parent / "data"

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from kg.api import KnowledgeGraph, TextRecord
-from kg.config import Settings
 from kg.embedding import model_id
 from kg.errors import ConfigError
 from kg.sqlite_store import SQLiteStore
+from kgrag.api import KnowledgeGraph, TextRecord
+from kgrag.settings import Settings
 from tests.contract.store_contract import StoreContract
 
 DATA = Path(__file__).resolve().parent.parent / "data"

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kg.api import KnowledgeGraph
 from kg.audit import AuditEvent, AuditLog, audit_path
-from kg.cli import cli
-from kg.config import Settings
 from kg.errors import AuditError, ConfigError, NotFoundError
 from kg.sqlite_store import SQLiteStore
+from kgrag.api import KnowledgeGraph
+from kgrag.cli import cli
+from kgrag.settings import Settings
 from tests.contract.store_contract import StoreContract, make_graph
 from tests.fixed_retrieval import FixedRetriever, evidence_from
 

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kg.api import KnowledgeGraph
 from kg.audit import AuditLog
-from kg.cli import cli, format_result
-from kg.config import Settings
 from kg.errors import NotFoundError
 from kg.model import DocumentGraph
 from kg.sqlite_store import SQLiteStore
+from kgrag.api import KnowledgeGraph
+from kgrag.cli import cli, format_result
+from kgrag.settings import Settings
 from retrieval.citations import check_citation
 from tests.contract.store_contract import StoreContract, make_graph
 from tests.fixed_retrieval import FixedRetriever, evidence_from

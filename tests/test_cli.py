@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kg.cli import cli
+from kgrag.cli import cli
 
 pytestmark = pytest.mark.slow
 

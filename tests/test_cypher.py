@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-import cypher
-from kg.errors import StoreError
+from kg import cypher
+from kg.errors import CypherNotFound, StoreError
 from kg.neo4j_store import (
     FALLBACK_TYPE,
     entity_label,
@@ -62,7 +62,7 @@ def test_schema_file_splits_into_statements() -> None:
 
 
 def test_unknown_statement_is_a_clear_error() -> None:
-    with pytest.raises(cypher.CypherNotFound):
+    with pytest.raises(CypherNotFound):
         cypher.load("no_such_statement")
 
 

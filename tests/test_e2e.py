@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.api import KnowledgeGraph
-from kg.config import Settings
+from kgrag.api import KnowledgeGraph
+from kgrag.settings import Settings
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 QUESTIONS = json.loads((DATA / "questions.json").read_text(encoding="utf-8"))

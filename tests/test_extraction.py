@@ -10,9 +10,10 @@ import pytest
 from extraction.domain import load_domain
 from extraction.nlp import Extractor, RawMention, paragraphs, unwrap
 from extraction.relations import CONFIDENCE
-from extraction.resolve import EntityResolver, normalise
+from extraction.resolve import EntityResolver
 from kg.errors import ConfigError
 from kg.model import Entity
+from kg.text import normalise
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

@@ -15,13 +15,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from kg.api import KnowledgeGraph
-from kg.cli import cli
-from kg.config import Settings
 from kg.migrate import migrate
 from kg.model import Access
 from kg.sqlite_store import SQLiteStore
 from kg.store import GraphStore
+from kgrag.api import KnowledgeGraph
+from kgrag.cli import cli
+from kgrag.settings import Settings
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SETTINGS = Settings(domain=str(DATA / "domain" / "pharma.json"))

@@ -19,11 +19,11 @@ from docx import Document as DocxDocument
 from fpdf import FPDF
 
 from extraction.pii import PiiDetector
-from kg.api import KnowledgeGraph, TextRecord
-from kg.cli import cli
-from kg.config import PiiMode, Settings
 from kg.errors import ConfigError
-from kg.model import Access
+from kg.model import Access, PiiMode
+from kgrag.api import KnowledgeGraph, TextRecord
+from kgrag.cli import cli
+from kgrag.settings import Settings
 
 pytestmark = pytest.mark.slow
 

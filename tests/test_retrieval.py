@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.api import KnowledgeGraph, TextRecord
+from kgrag.api import KnowledgeGraph, TextRecord
 from retrieval.config import RetrievalConfig
 
 pytestmark = pytest.mark.slow

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from kg.errors import StoreError
-from kg.lexical import fts_query
 from kg.model import Access
 from kg.sqlite_store import SCHEMA_VERSION, SQLiteStore
+from kg.text import fts_query
 from tests.contract.store_contract import StoreContract, make_graph
 
 

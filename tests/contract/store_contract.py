@@ -365,6 +365,16 @@ class StoreContract:
         assert (store.chunk_count(ALL), store.chunk_count(PUBLIC), store.chunk_count(BOARD)) == (4, 2, 2)
         assert store.chunk_count(NOBODY) == 0
 
+    def test_clear_erases_everything_and_the_recorded_model(self, store: GraphStore) -> None:
+        store.write_document(self.acquisition())
+        store.write_document(self.memo())
+        store.clear()
+        assert store.stats() == StoreStats(0, 0, 0, 0, 0)
+        assert store.embedding_model() is None
+        assert store.vector_search(np.ones(self.DIM, dtype=np.float32), 5, ALL) == []
+        store.write_document(self.acquisition())
+        assert store.stats().documents == 1
+
     def test_stats(self, store: GraphStore) -> None:
         assert store.stats() == StoreStats(0, 0, 0, 0, 0)
         store.write_document(self.acquisition())

@@ -19,13 +19,13 @@ from typing import Any, TypeVar
 
 import click
 
-from kg.api import KnowledgeGraph
 from kg.audit import ACTIONS
-from kg.config import PII_MODES, PiiMode, Settings
 from kg.errors import KgragError
 from kg.migrate import migrate as migrate_stores
-from kg.model import StoreStats
+from kg.model import PII_MODES, PiiMode, StoreStats
 from kg.stores import open_store
+from kgrag.api import KnowledgeGraph
+from kgrag.settings import Settings
 from retrieval.citations import version_problem
 from retrieval.result import GraphPath, RetrievalResult
 

