@@ -42,5 +42,9 @@ class CypherNotFound(StoreError):
     """A statement name with no ``.cypher`` file, or a template without its placeholder: a bug in kgrag."""
 
 
+class StaleCitation(KgragError):
+    """A citation names another version of a document than the one stored: what it cites is no longer there."""
+
+
 class AuditError(KgragError):
     """The audit log cannot be written or read; an unrecorded query or deletion must not pass silently."""

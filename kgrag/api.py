@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from contextlib import closing
 from datetime import datetime
-from functools import cache, cached_property
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -13,14 +14,15 @@ from typing import TYPE_CHECKING, Any
 from extraction.records import FailedSource, IngestReport, TextRecord
 from kg.audit import Action, AuditEvent, AuditLog, audit_path
 from kg.embedding import model_id
-from kg.errors import ConfigError, NotFoundError
+from kg.errors import ConfigError, NotFoundError, StaleCitation
+from kg.migrate import MigrationReport, migrate
 from kg.model import PUBLIC_GROUP, Access, Document, PiiMode, StoreStats
 from kg.store import GraphStore
 from kg.stores import open_store
 from kgrag.settings import DEFAULT_STORE, Settings
-from retrieval.citations import check_citation, verify_result
-from retrieval.config import RetrievalConfig
-from retrieval.masking import ResultMasker, cleared, mask_document
+from retrieval.citations import check_citation, version_prefix_problem
+from retrieval.config import RetrievalConfig, check_query
+from retrieval.masking import cleared, mask_document
 from retrieval.result import CitationCheck, RetrievalResult
 
 if TYPE_CHECKING:  # the models and what uses them load on first use, so that opening a store stays fast
@@ -121,6 +123,7 @@ class KnowledgeGraph:
             domain.canonical_predicate if domain else None,
             self.extractor.type_nouns,
             domain.broader_predicates if domain else None,
+            audit=self.audit,
         )
 
     def ingest(
@@ -162,30 +165,25 @@ class KnowledgeGraph:
     ) -> RetrievalResult:
         """Retrieve cited evidence for ``question`` as seen by a caller in ``groups`` (default: public only).
 
-        Every citation is checked against the stored documents (see ``RetrievalResult.citation_problems``),
-        and the query and what it returned are audited before the result is handed out."""
-        self._check_embedding_model()
+        The result has passed the retriever's trust step: every citation checked against the stored documents
+        (see ``RetrievalResult.citation_problems``), the query and what it returned audited, personal data masked
+        for a caller outside the ``pii`` group. A blank question or a bad ``k`` is refused before models load."""
+        k = check_query(question, self.retrieval_config.result.k if k is None else k)
         access = self._access(groups, user)
-        # Citation checks and masking read the same stored documents: each is fetched once per query.
-        stored = cache(self._stored_document)
-        result = verify_result(self.retriever.retrieve(question, access, k=k), stored)
-        self._record(
-            "query",
-            access,
-            question=question,
-            status=result.status,
-            doc_ids=result.cited_doc_ids(),
-            chunk_ids=tuple(p.chunk_id for p in result.passages),
-            citation_problems=len(result.citation_problems),
-        )
-        return ResultMasker(self.store, stored).mask(result, access)
+        self._check_embedding_model()
+        return self.retriever.retrieve(question, access, k=k)
 
-    def document(self, doc_id: str, groups: Sequence[str] | None = None) -> Document:
-        """The document as a caller in ``groups`` sees it: personal data masked unless they are in ``pii``."""
+    def document(self, doc_id: str, groups: Sequence[str] | None = None, version: str | None = None) -> Document:
+        """The document as a caller in ``groups`` sees it: personal data masked unless they are in ``pii``. With
+        ``version`` (its sha256, or a prefix of at least 12 hex digits, as results print it), only that version:
+        ``StaleCitation`` when another is stored."""
         access = self._access(groups, None)
         found = self.store.get_document(doc_id, access)
         if found is None:
             raise NotFoundError(f"no document {doc_id!r}")
+        problem = version_prefix_problem(version, found.content_hash) if version is not None else None
+        if problem:
+            raise StaleCitation(problem)
         return found if cleared(access) else mask_document(found)
 
     def documents(self, groups: Sequence[str] | None = None) -> list[Document]:
@@ -251,6 +249,13 @@ class KnowledgeGraph:
         if self.audit is None:
             raise ConfigError("no audit log is configured: set Settings.audit_log or KGRAG_AUDIT_LOG")
         return self.audit.events(since=since, user=user, action=action, limit=limit)
+
+    def migrate_to(self, target: str | Path, progress: bool = False) -> MigrationReport:
+        """Copy every document of this store, with everything derived from it, into the store at ``target`` (a path
+        or a Neo4j URI, created when missing); documents already there are rewritten identically, so an interrupted
+        migration can be run again."""
+        with closing(open_store(str(target))) as to_store:
+            return migrate(self.store, to_store, progress=progress)
 
     def stats(self) -> StoreStats:
         return self.store.stats()

@@ -11,7 +11,6 @@ import logging
 import sys
 import textwrap
 from collections.abc import Callable
-from contextlib import closing
 from dataclasses import asdict
 from datetime import datetime
 from functools import wraps
@@ -20,13 +19,10 @@ from typing import Any, TypeVar
 import click
 
 from kg.audit import ACTIONS
-from kg.errors import KgragError
-from kg.migrate import migrate as migrate_stores
-from kg.model import PII_MODES, PiiMode, StoreStats
-from kg.stores import open_store
+from kg.errors import InvalidArgument, KgragError, StaleCitation
+from kg.model import PII_MODES, PiiMode, StoreStats, clean_groups
 from kgrag.api import KnowledgeGraph
 from kgrag.settings import Settings
-from retrieval.citations import version_problem
 from retrieval.result import GraphPath, RetrievalResult
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -37,21 +33,26 @@ UNVERIFIED = "  [UNVERIFIED]"  # marks a citation that no longer matches the sto
 def _split_groups(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
-    groups = tuple(g.strip() for g in value.split(",") if g.strip())
-    if not groups:
-        raise click.BadParameter("give at least one group name, e.g. public,oncology")
-    return groups
+    try:
+        return clean_groups(value.split(","))
+    except InvalidArgument as e:
+        raise click.BadParameter(str(e)) from None
 
 
-def store_options(func: F) -> F:
-    """The options every command shares: where the graph is, and the models that read it."""
+def store_option(func: F) -> F:
+    """Where the graph is, and ``--json``: every command takes both."""
+    func = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(func)
+    return click.option(
+        "--store",
+        envvar="KGRAG_STORE",
+        help="Embedded store path (default .kgrag/graph.db) or a Neo4j URI (neo4j://host:7687; credentials "
+        "from NEO4J_USER, NEO4J_PASSWORD, database from NEO4J_DATABASE). Env: KGRAG_STORE.",
+    )(func)
+
+
+def model_options(func: F) -> F:
+    """The models that read text: only commands that read documents or questions take them."""
     options = [
-        click.option(
-            "--store",
-            envvar="KGRAG_STORE",
-            help="Embedded store path (default .kgrag/graph.db) or a Neo4j URI (neo4j://host:7687; credentials "
-            "from NEO4J_USER, NEO4J_PASSWORD, database from NEO4J_DATABASE). Env: KGRAG_STORE.",
-        ),
         click.option("--spacy-model", envvar="KGRAG_SPACY_MODEL", help="Any installed spaCy pipeline."),
         click.option(
             "--embedding-model", envvar="KGRAG_EMBEDDING_MODEL", help="A sentence-transformers name or folder."
@@ -62,7 +63,6 @@ def store_options(func: F) -> F:
             type=click.Path(exists=True, dir_okay=False),
             help="A domain pack (JSON): entity patterns, predicate synonyms, ontology.",
         ),
-        click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -71,20 +71,23 @@ def store_options(func: F) -> F:
 
 def _open(options: dict[str, Any]) -> KnowledgeGraph:
     settings = Settings.from_env(
-        spacy_model=options.pop("spacy_model"),
-        embedding_model=options.pop("embedding_model"),
-        domain=options.pop("domain"),
+        spacy_model=options.pop("spacy_model", None),
+        embedding_model=options.pop("embedding_model", None),
+        domain=options.pop("domain", None),
     )
     return KnowledgeGraph.open(options.pop("store"), settings)
 
 
 def handle_errors(func: F) -> F:
-    """Turn kgrag's own errors into a clean message; anything else is a bug and keeps its traceback."""
+    """Turn kgrag's own errors into a one-line message: a bad argument is a usage error (exit code 2), any other
+    error exit code 1; anything else is a bug and keeps its traceback."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except InvalidArgument as e:
+            raise click.UsageError(str(e)) from e
         except KgragError as e:
             raise click.ClickException(str(e)) from e
 
@@ -125,7 +128,8 @@ def cli(verbose: int) -> None:
     help="Personal data: redact before storing, or mask in results for callers outside the pii group "
     "(default off). Env: KGRAG_PII.",
 )
-@store_options
+@store_option
+@model_options
 @handle_errors
 def ingest(
     paths: tuple[str, ...], acl: tuple[str, ...], force: bool, pii: PiiMode | None, as_json: bool, **options: Any
@@ -165,7 +169,8 @@ def ingest(
     help="The caller's access groups, comma-separated (default: public).",
 )
 @click.option("--as", "user", help="Who is asking (recorded with the query).")
-@store_options
+@store_option
+@model_options
 @handle_errors
 def query(
     questions: tuple[str, ...],
@@ -177,27 +182,42 @@ def query(
 ) -> None:
     """Retrieve cited passages, triples and graph paths for one or more questions.
 
+    With --json, one question prints one result object, several print a list of them (in the order asked).
+    A blank question is reported (exit code 2) and the others are answered.
+
     \b
     kgrag query "Who leads the trial of the drug Halvorsen acquired?" --k 5
     kgrag query "first question" "second question" --groups public,oncology --as alice --json
     """
-    with _open(options) as kg:
-        results = [kg.query(question, k=k, groups=groups, user=user) for question in questions]
+    blank = [i for i, question in enumerate(questions, start=1) if not question.strip()]
+    for i in blank:
+        click.echo(f"Error: question {i} is empty; give the question in words", err=True)
+    asked = [q for q in questions if q.strip()]
+    results = []
+    if asked:
+        with _open(options) as kg:
+            results = [kg.query(question, k=k, groups=groups, user=user) for question in asked]
     if as_json:
-        _echo_json(results[0].to_dict() if len(results) == 1 else [r.to_dict() for r in results])
-        return
-    for i, result in enumerate(results):
-        if len(results) > 1:
-            click.echo(("\n" if i else "") + f"Q: {result.question}")
-        click.echo(format_result(result))
+        _echo_json(results[0].to_dict() if len(questions) == 1 else [r.to_dict() for r in results])
+    else:
+        for i, result in enumerate(results):
+            if len(questions) > 1:
+                click.echo(("\n" if i else "") + f"Q: {result.question}")
+            click.echo(format_result(result))
+    if blank:
+        sys.exit(2)
 
 
 @cli.command()
 @click.argument("doc_id")
 @click.option("--span", help="Print only START:END of the document's extracted text.")
-@click.option("--hash", "content_hash", help="The cited version (sha256); refuse to print any other version.")
+@click.option(
+    "--hash",
+    "content_hash",
+    help="The cited version (sha256, or its first 12+ hex digits as results print them); refuse any other.",
+)
 @click.option("--groups", callback=_split_groups, help="The caller's access groups (default: public).")
-@store_options
+@store_option
 @handle_errors
 def show(
     doc_id: str,
@@ -215,10 +235,10 @@ def show(
     kgrag show 3f2a9c... --span 120:348 --hash 9b1c04...
     """
     with _open(options) as kg:
-        doc = kg.document(doc_id, groups=groups)
-    problem = version_problem(content_hash, doc.content_hash) if content_hash is not None else None
-    if problem:
-        raise click.ClickException(f"{problem}; nothing printed")
+        try:
+            doc = kg.document(doc_id, groups=groups, version=content_hash)
+        except StaleCitation as e:
+            raise click.ClickException(f"{e}; nothing printed") from e
     start, end = _parse_span(span, len(doc.text))
     text = doc.text[start:end]
     if as_json:
@@ -252,7 +272,7 @@ def _parse_span(span: str | None, length: int) -> tuple[int, int]:
 
 
 @cli.command()
-@store_options
+@store_option
 @handle_errors
 def stats(as_json: bool, **options: Any) -> None:
     """Count documents, chunks, entities, mentions and relations in the store."""
@@ -268,7 +288,7 @@ def stats(as_json: bool, **options: Any) -> None:
 
 @cli.command()
 @click.option("--groups", callback=_split_groups, help="The caller's access groups (default: public).")
-@store_options
+@store_option
 @handle_errors
 def documents(groups: tuple[str, ...] | None, as_json: bool, **options: Any) -> None:
     """List the documents a caller may see."""
@@ -296,7 +316,7 @@ def documents(groups: tuple[str, ...] | None, as_json: bool, **options: Any) -> 
 @cli.command()
 @click.argument("doc")
 @click.option("--as", "user", help="Who is deleting (recorded in the audit log).")
-@store_options
+@store_option
 @handle_errors
 def delete(doc: str, user: str | None, as_json: bool, **options: Any) -> None:
     """Erase a document (by id, or by the path of the file it was ingested from) and everything derived from it.
@@ -325,7 +345,7 @@ def acl() -> None:
 @click.argument("doc_id")
 @click.argument("groups", callback=_split_groups)
 @click.option("--as", "user", help="Who is changing the groups (recorded in the audit log).")
-@store_options
+@store_option
 @handle_errors
 def acl_set(doc_id: str, groups: tuple[str, ...], user: str | None, as_json: bool, **options: Any) -> None:
     """Replace a document's access groups; effective for the next query.
@@ -355,7 +375,7 @@ def _parse_since(_ctx: click.Context, _param: click.Parameter, value: str | None
 @click.option("--action", type=click.Choice(ACTIONS), help="Only this kind of event.")
 @click.option("--since", callback=_parse_since, help="Only events at or after this ISO time (UTC if no zone).")
 @click.option("--limit", type=click.IntRange(min=1), help="Only the latest N matching events.")
-@store_options
+@store_option
 @handle_errors
 def audit(
     user: str | None, action: str | None, since: datetime | None, limit: int | None, as_json: bool, **options: Any
@@ -395,8 +415,8 @@ def migrate(source: str, target: str, as_json: bool) -> None:
     kgrag migrate --from .kgrag/graph.db --to neo4j://localhost:7687
     kgrag migrate --from neo4j://localhost:7687 --to backup.db
     """
-    with closing(open_store(source)) as from_store, closing(open_store(target)) as to_store:
-        report = migrate_stores(from_store, to_store, progress=sys.stderr.isatty() and not as_json)
+    with KnowledgeGraph.open(source) as kg:
+        report = kg.migrate_to(target, progress=sys.stderr.isatty() and not as_json)
     if as_json:
         _echo_json(
             {

@@ -6,11 +6,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-
-from spacy.language import Language
-from spacy.tokens import Span
+from typing import TYPE_CHECKING
 
 from kg.text import NAME_JOINERS
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Span
 
 WH_WORDS = {"who", "whom", "whose", "what", "which", "when", "where", "why", "how"}
 SKIP_POS = {"DET", "PRON", "PUNCT", "CCONJ", "ADP", "AUX", "PART", "SCONJ"}

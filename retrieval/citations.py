@@ -7,14 +7,31 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from kg.errors import InvalidArgument
 from kg.model import Document
 from retrieval.result import CitationCheck, GraphPath, Passage, RetrievalResult, TripleEvidence
+
+# The shortest version prefix a caller may cite: what results print, and far beyond any accidental match.
+MIN_VERSION_PREFIX = 12
 
 
 def version_problem(cited_hash: str, stored_hash: str) -> str | None:
     if cited_hash == stored_hash:
         return None
     return f"citation is for version {cited_hash}, stored version is {stored_hash}"
+
+
+def version_prefix_problem(cited: str, stored_hash: str) -> str | None:
+    """Like ``version_problem`` for a version a person typed: the full SHA-256, or a prefix of it as results print
+    it, of at least ``MIN_VERSION_PREFIX`` characters so that no other version can match by accident."""
+    cited = cited.strip()
+    if cited == stored_hash or (len(cited) >= MIN_VERSION_PREFIX and stored_hash.startswith(cited.lower())):
+        return None
+    if cited and stored_hash.startswith(cited.lower()):
+        raise InvalidArgument(
+            f"{cited!r} is too short to name a version: give at least {MIN_VERSION_PREFIX} characters"
+        )
+    return version_problem(cited, stored_hash)
 
 
 def check_citation(

@@ -8,11 +8,9 @@ from itertools import pairwise
 import networkx as nx
 
 from kg.model import Document, Relation, Subgraph
+from retrieval.config import ResultSettings
 from retrieval.paths import AskedPath
 from retrieval.result import GraphPath, TripleEvidence
-
-MAX_PATH_LENGTH = 3
-MAX_TRIPLES = 20
 
 
 def triple_evidence(relation: Relation, subgraph: Subgraph, documents: Mapping[str, Document]) -> TripleEvidence:
@@ -54,15 +52,18 @@ def find_paths(
     sources: Sequence[str],
     passages: Sequence[tuple[str, float]],
     documents: Mapping[str, Document],
-    limit: int,
+    settings: ResultSettings,
 ) -> list[GraphPath]:
-    """For each passage (best first), the cheapest relation path from a question entity to an entity it mentions."""
+    """For each passage (best first), the cheapest relation path (at most ``max_path_length`` relations) from a
+    question entity to an entity it mentions; a path through a document the caller can no longer read is not
+    shown."""
     chunk_ids = {chunk_id for chunk_id, _ in passages}
     graph = relation_graph(subgraph, chunk_ids)
     starts = [s for s in sources if s in graph]
     if not starts:
         return []
-    distances, routes = nx.multi_source_dijkstra(graph, starts, cutoff=MAX_PATH_LENGTH * 2.0, weight="cost")
+    longest = settings.max_path_length
+    distances, routes = nx.multi_source_dijkstra(graph, starts, cutoff=longest * 2.0, weight="cost")
     mentioned: dict[str, list[str]] = {}
     for mention in subgraph.mentions:
         mentioned.setdefault(mention.chunk_id, []).append(mention.entity_id)
@@ -74,13 +75,16 @@ def find_paths(
             continue
         target = min(reachable, key=lambda e: (distances[e], e))
         route = routes[target]
-        if len(route) - 1 > MAX_PATH_LENGTH or tuple(route) in seen:
+        if len(route) - 1 > longest or tuple(route) in seen:
             continue
         seen.add(tuple(route))
-        triples = tuple(triple_evidence(graph[a][b]["relation"], subgraph, documents) for a, b in pairwise(route))
+        relations = [graph[a][b]["relation"] for a, b in pairwise(route)]
+        if any(r.provenance.doc_id not in documents for r in relations):
+            continue
+        triples = tuple(triple_evidence(r, subgraph, documents) for r in relations)
         names = tuple(subgraph.entities[e].name for e in route)
         paths.append(GraphPath(names, triples, chunk_id, score))
-        if len(paths) >= limit:
+        if len(paths) >= settings.max_paths:
             break
     return paths
 
@@ -109,14 +113,21 @@ def asked_evidence(
 
 
 def passage_triples(
-    subgraph: Subgraph, chunk_ids: Iterable[str], question_entities: set[str], documents: Mapping[str, Document]
+    subgraph: Subgraph,
+    chunk_ids: Iterable[str],
+    question_entities: set[str],
+    documents: Mapping[str, Document],
+    limit: int,
 ) -> list[TripleEvidence]:
     """Relations read from the returned passages, those touching the question's entities first."""
     wanted = set(chunk_ids)
     records = [
         r
         for r in subgraph.relations
-        if r.provenance.chunk_id in wanted and r.subject_id in subgraph.entities and r.object_id in subgraph.entities
+        if r.provenance.chunk_id in wanted
+        and r.subject_id in subgraph.entities
+        and r.object_id in subgraph.entities
+        and r.provenance.doc_id in documents
     ]
     records.sort(
         key=lambda r: (
@@ -126,4 +137,4 @@ def passage_triples(
             r.provenance.start,
         )
     )
-    return [triple_evidence(r, subgraph, documents) for r in records[:MAX_TRIPLES]]
+    return [triple_evidence(r, subgraph, documents) for r in records[:limit]]

@@ -1,47 +1,57 @@
-"""Entity linking: question phrases → graph entities, by exact, alias, fuzzy and embedding match."""
+"""Linking and seeds: question phrases → graph entities (by exact, alias, fuzzy and embedding match), and the walk's
+entity seeds, weighted by how surely a phrase names an entity and how specific that entity is."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import fuzz
 
 from kg.embedding import Embedder
-from kg.model import Access, Entity
-from kg.store import GraphStore
+from kg.model import Entity
 from kg.text import normalise
 from retrieval.analysis import is_name
-from retrieval.config import RetrievalConfig
+from retrieval.config import LinkSettings, WalkSettings
+from retrieval.context import QueryContext
 from retrieval.result import LinkedEntity
 
-# Names whose embeddings are this close are the same thing said differently ("the EMA" / "European Medicines
-# Agency" are not; "Nordlys Biotech" / "Nordlys Bio" are). High, because a wrong seed misleads the walk.
-EMBEDDING_THRESHOLD = 0.86
-PARTIAL_NAME_SCORE = 90.0
-MAX_PARTIAL_MATCHES = 2
 
+@dataclass(frozen=True)
+class Seeds:
+    """The question's entities: every link found, and the walk's seed weight of each linked entity visible."""
 
-def specificity(frequency: int, total_chunks: int) -> float:
-    """Inverse document frequency in [0, 1]: an entity in every passage says nothing about which one to read."""
-    if total_chunks <= 1:
-        return 1.0
-    return max(0.0, math.log((total_chunks + 1) / (frequency + 1))) / math.log(total_chunks + 1)
+    links: tuple[LinkedEntity, ...]
+    weights: Mapping[str, float]
+
+    def question_entities(self) -> list[str]:
+        """The linked entities that seed the walk, best link first."""
+        return [link.entity_id for link in self.links if link.entity_id in self.weights]
 
 
 class EntityLinker:
-    def __init__(self, store: GraphStore, embedder: Embedder, config: RetrievalConfig) -> None:
-        self.store = store
+    def __init__(self, embedder: Embedder, settings: LinkSettings) -> None:
         self.embedder = embedder
-        self.config = config
+        self.settings = settings
 
-    def run(self, phrases: Sequence[str], access: Access) -> tuple[list[LinkedEntity], dict[str, Entity]]:
-        """The best entities for each phrase, and the entity records they came from."""
+    def run(self, ctx: QueryContext, walk: WalkSettings) -> Seeds:
+        links = self.links(ctx, ctx.analysis.phrases)
+        entities = {e.id: e for e in ctx.reads.entities([link.entity_id for link in links])}
+        weights: dict[str, float] = {}
+        for link in links:
+            entity = entities.get(link.entity_id)
+            if entity is not None:
+                weight = link.score / 100.0 * max(ctx.specificity(entity.frequency), walk.specificity_floor)
+                weights[link.entity_id] = max(weights.get(link.entity_id, 0.0), weight)
+        return Seeds(tuple(links), weights)
+
+    def links(self, ctx: QueryContext, phrases: Sequence[str]) -> list[LinkedEntity]:
+        """The best entities for each phrase, best first."""
         if not phrases:
-            return [], {}
-        candidates = self.store.entity_candidates(phrases, access, limit=self.config.link_candidates)
-        by_id = {e.id: e for e in candidates}
+            return []
+        settings = self.settings
+        candidates = ctx.reads.entity_candidates(phrases, settings.candidates)
         links: dict[tuple[str, str], LinkedEntity] = {}
         unmatched: list[str] = []
         named: list[set[str]] = []
@@ -55,19 +65,18 @@ class EntityLinker:
                 continue
             matches = []
             for entity in candidates:
-                score, how = _string_match(key, entity)
-                if score >= self.config.link_threshold:
+                score, how = _string_match(key, entity, settings.partial_name_score)
+                if score >= settings.threshold:
                     matches.append(LinkedEntity(phrase, entity.id, entity.name, entity.type, score, how))
-            partial = [m for m in matches if m.score == PARTIAL_NAME_SCORE]
-            if len(partial) > MAX_PARTIAL_MATCHES:
+            partial = [m for m in matches if m.score == settings.partial_name_score]
+            if len(partial) > settings.max_partial_matches:
                 # "European" is part of many names and names none of them.
-                matches = [m for m in matches if m.score != PARTIAL_NAME_SCORE]
-            found = bool(matches)
+                matches = [m for m in matches if m.score != settings.partial_name_score]
             for match in matches:
                 links[(phrase, match.entity_id)] = match
                 if match.how in ("exact", "alias"):
                     named.append(words)
-            if not found:
+            if not matches:
                 unmatched.append(phrase)
         if unmatched and candidates:
             names = [e.name for e in candidates]
@@ -75,16 +84,15 @@ class EntityLinker:
             similarity = vectors[: len(unmatched)] @ vectors[len(unmatched) :].T
             for row, phrase in enumerate(unmatched):
                 best = int(np.argmax(similarity[row]))
-                if similarity[row, best] >= EMBEDDING_THRESHOLD:
+                if similarity[row, best] >= settings.embedding_threshold:
                     entity = candidates[best]
                     links[(phrase, entity.id)] = LinkedEntity(
                         phrase, entity.id, entity.name, entity.type, float(similarity[row, best]) * 100, "embedding"
                     )
-        ordered = sorted(links.values(), key=lambda link: (-link.score, link.entity_id, link.phrase))
-        return ordered, by_id
+        return sorted(links.values(), key=lambda link: (-link.score, link.entity_id, link.phrase))
 
 
-def _string_match(key: str, entity: Entity) -> tuple[float, str]:
+def _string_match(key: str, entity: Entity, partial_score: float) -> tuple[float, str]:
     if not key:
         return 0.0, "fuzzy"
     if key == normalise(entity.name):
@@ -95,7 +103,7 @@ def _string_match(key: str, entity: Entity) -> tuple[float, str]:
     words = set(key.split())
     # A distinctive part of a longer name ("Halvorsen" for "Halvorsen Therapeutics") names it, a little less surely.
     if any(words < set(form.split()) for form in forms) and max(len(w) for w in words) >= 4:
-        return PARTIAL_NAME_SCORE, "fuzzy"
+        return partial_score, "fuzzy"
     best = max(forms, key=lambda form: fuzz.ratio(key, form))
     # Spelling variants differ inside long words ("Okafer"); short tokens that differ ("II"/"III", "A"/"B") are
     # different things.

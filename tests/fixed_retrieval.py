@@ -1,12 +1,14 @@
 """A retrieval result built by hand from a ``DocumentGraph``, and a retriever that returns it: for testing what
-``KnowledgeGraph.query`` does around retrieval (citation checks, audit) without loading any model."""
+the trust step does around retrieval (citation checks, audit, masking) without loading any model."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from kg.model import Access, DocumentGraph
+from kgrag.api import KnowledgeGraph
 from retrieval.result import GraphPath, Passage, RetrievalResult, TripleEvidence
+from retrieval.trust import Retriever
 
 
 def passage(graph: DocumentGraph, index: int) -> Passage:
@@ -48,11 +50,13 @@ def evidence_from(graph: DocumentGraph) -> RetrievalResult:
     )
 
 
-@dataclass
-class FixedRetriever:
-    """Stands in for ``HybridRetriever``: what retrieval saw before the store changed under it."""
+class FixedRetriever(Retriever):
+    """Stands in for ``HybridRetriever``'s ranking: what retrieval saw before the store changed under it. The trust
+    step runs on it as on any retriever."""
 
-    result: RetrievalResult
+    def __init__(self, kg: KnowledgeGraph, result: RetrievalResult) -> None:
+        super().__init__(kg.store, 5, kg.audit)
+        self.result = result
 
-    def retrieve(self, question: str, access: Access, k: int | None = None) -> RetrievalResult:
+    def _rank(self, question: str, access: Access, k: int) -> RetrievalResult:
         return replace(self.result, question=question)

@@ -12,11 +12,14 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from kg.embedding import Embedder
 from kg.migrate import migrate
-from kg.model import Access, Document
+from kg.model import Access, ChunkHit, Document
+from kg.store import GraphStore
 from kgrag.api import KnowledgeGraph
 from kgrag.settings import Settings
 from retrieval.result import RetrievalResult
@@ -148,27 +151,60 @@ def test_no_result_reveals_what_the_caller_may_not_read(graph: KnowledgeGraph, c
         assert_nothing_hidden(graph, caller, result)
 
 
-@pytest.mark.parametrize("caller", CALLERS, ids=",".join)
-def test_store_reads_never_return_hidden_rows(graph: KnowledgeGraph, caller: tuple[str, ...]) -> None:
+def probe_store_reads(store: GraphStore, embedder: Embedder, caller: tuple[str, ...]) -> None:
+    """Every store read a query makes, as ``caller``: none may return a hidden row. Hits are traced to their
+    documents with an unrestricted read, so that a leak in one read is not hidden by the filter of another."""
     access = Access.of(caller)
-    store = graph.store
+    everything = Access.unrestricted()
     visible = {d.id for d in store.documents(access)}
-    assert visible == {d.id for d in store.documents(Access.unrestricted()) if not set(d.groups).isdisjoint(caller)}
-    hidden = hidden_documents(graph, caller)
+    assert visible == {d.id for d in store.documents(everything) if not set(d.groups).isdisjoint(caller)}
+    hidden = [d for d in store.documents(everything) if set(d.groups).isdisjoint(caller)]
     hidden_chunks = [c.id for d in hidden for c in store.document_graph(d.id).chunks]
     assert store.chunks(hidden_chunks, access) == []
     assert all(store.get_document(d.id, access) is None for d in hidden)
-    vector = graph.embedder.encode(["Halvorsen plans to acquire Vesper Neurosciences for $900 million"])[0]
-    found = store.chunks([h.chunk_id for h in store.vector_search(vector, 50, access)], access)
-    assert {c.doc_id for c in found} <= visible
+
+    def documents_of(hits: list[ChunkHit]) -> set[str]:
+        return {c.doc_id for c in store.chunks([h.chunk_id for h in hits], everything)}
+
+    vector = embedder.encode(["Halvorsen plans to acquire Vesper Neurosciences for $900 million"])[0]
+    assert documents_of(store.vector_search(vector, 50, access)) <= visible
     for probe in PROBES:
         for field in ("text", "title"):
-            hits = store.chunks([h.chunk_id for h in store.lexical_search(probe, 50, access, field)], access)
-            assert {c.doc_id for c in hits} <= visible
+            assert documents_of(store.lexical_search(probe, 50, access, field)) <= visible
         for entity in store.entity_candidates([probe, *probe.split()], access):
             for name, secrets in SECRETS.items():
                 if set(RESTRICTED[name]).isdisjoint(caller):
                     assert not any(s in form for s in secrets for form in (entity.name, *entity.aliases)), entity
+
+
+@pytest.mark.parametrize("caller", CALLERS, ids=",".join)
+def test_store_reads_never_return_hidden_rows(graph: KnowledgeGraph, caller: tuple[str, ...]) -> None:
+    probe_store_reads(graph.store, graph.embedder, caller)
+
+
+class LeakyStore:
+    """A store with one read's access filter removed: the probes above must catch each such leak."""
+
+    def __init__(self, store: GraphStore, leak: str) -> None:
+        self._store = store
+        self._leak = leak
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._store, name)
+        if name != self._leak:
+            return method
+        return lambda *args, **kwargs: method(
+            *(Access.unrestricted() if isinstance(a, Access) else a for a in args),
+            **{k: Access.unrestricted() if isinstance(v, Access) else v for k, v in kwargs.items()},
+        )
+
+
+@pytest.mark.parametrize(
+    "leak", ["documents", "chunks", "get_document", "vector_search", "lexical_search", "entity_candidates"]
+)
+def test_the_probes_catch_a_store_read_without_its_filter(embedded: KnowledgeGraph, leak: str) -> None:
+    with pytest.raises(AssertionError):
+        probe_store_reads(LeakyStore(embedded.store, leak), embedded.embedder, ("public",))  # type: ignore[arg-type]
 
 
 def test_a_document_regrouped_is_hidden_at_once(embedded: KnowledgeGraph) -> None:

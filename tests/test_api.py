@@ -1,4 +1,4 @@
-"""The API's own guards, without loading any model."""
+"""The API's own guards: the fast ones load no model."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ def test_the_default_model_has_one_name() -> None:
     assert model_id("/models/my-encoder") == "/models/my-encoder"
 
 
+@pytest.mark.slow
 def test_documents_read_by_another_extractor_are_read_again(tmp_path: Path) -> None:
     """An unchanged document is skipped only if it was read the way this pipeline reads: a new domain pack (or
     extractor version, spaCy pipeline, chunk size) reads other relations, which re-ingesting must pick up."""

@@ -123,7 +123,7 @@ def test_no_log_configured(store_path: str) -> None:
 def test_query_delete_and_acl_are_audited_without_text(store_path: str, tmp_path: Path) -> None:
     log = AuditLog(tmp_path / "audit.jsonl")
     kg = KnowledgeGraph(SQLiteStore(store_path), Settings(), audit=log)
-    kg.retriever = FixedRetriever(evidence_from(CONTRACT.acquisition()))
+    kg.retriever = FixedRetriever(kg, evidence_from(CONTRACT.acquisition()))
 
     result = kg.query("Who acquired Nordlys Bio?", groups=["public", "board"], user="alice")
     kg.set_groups("secret", ["board", "legal"], user="bob")

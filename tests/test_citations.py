@@ -28,7 +28,7 @@ def kg(tmp_path: Path) -> KnowledgeGraph:
     store = SQLiteStore(tmp_path / "graph.db")
     store.write_document(CONTRACT.acquisition())
     graph = KnowledgeGraph(store, Settings(), audit=AuditLog(tmp_path / "audit.jsonl"))
-    graph.retriever = FixedRetriever(evidence_from(CONTRACT.acquisition()))
+    graph.retriever = FixedRetriever(graph, evidence_from(CONTRACT.acquisition()))
     yield graph
     graph.close()
 
@@ -116,3 +116,11 @@ def test_show_hash_refuses_another_version(tmp_path: Path) -> None:
     assert stale.exit_code == 1
     assert stale.stdout == ""
     assert "citation is for version v1, stored version is v2; nothing printed" in stale.stderr
+
+    # A version as results print it: a prefix of 12 characters or more names it; a shorter one is refused.
+    real = SQLiteStore(store_path)
+    real.write_document(changed_press(content_hash="9b1c04d2e5f60718293a4b5c6d7e8f90" * 2))
+    real.close()
+    for prefix, code in (("9b1c04d2e5f6", 0), ("9b1c04d2e5f60718293a", 0), ("9b1c04", 2), ("9b1c04d2e5f7", 1)):
+        shown = runner.invoke(cli, ["show", "press", "--span", "0:9", "--hash", prefix, "--store", store_path])
+        assert shown.exit_code == code, (prefix, shown.output)

@@ -34,8 +34,16 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return str(tmp_path_factory.mktemp("store") / "graph.db")
+def first_ingest(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, tuple[int, str, str]]:
+    """A store the corpus was ingested into, and what that first ``kgrag ingest`` printed: every test of this
+    module can run alone."""
+    store = str(tmp_path_factory.mktemp("store") / "graph.db")
+    return store, run("ingest", str(corpus), "--store", store)
+
+
+@pytest.fixture(scope="module")
+def store(first_ingest: tuple[str, tuple[int, str, str]]) -> str:
+    return first_ingest[0]
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -43,8 +51,8 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_ingest_reports_failures_and_goes_on(corpus: Path, store: str) -> None:
-    code, out, err = run("ingest", str(corpus), "--store", store)
+def test_ingest_reports_failures_and_goes_on(first_ingest: tuple[str, tuple[int, str, str]]) -> None:
+    code, out, err = first_ingest[1]
     assert code == 1
     assert "ingested 2, unchanged 0, failed 1" in out
     assert "broken.pdf" in err

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from kg.model import Entity, Provenance, Relation, Subgraph
-from retrieval.config import RetrievalConfig
-from retrieval.paths import AskedPath, asked_paths, most_asked, predicate_words, reading_order, same_stem
+from retrieval.config import PathSettings
+from retrieval.paths import AskedPath, asked_paths, most_asked, reading_order
+from retrieval.predicates import PredicateReader, predicate_words, same_stem
 
 LITERALS = frozenset({"DATE", "MONEY"})
 ENTITIES = {
@@ -49,7 +50,7 @@ QUESTION = _terms("chief", "financial", "officer", "parent", "company")
 
 
 def test_every_hop_names_a_word_of_the_question() -> None:
-    [best, *rest] = asked_paths(SUBGRAPH, {"hbi": 1.0}, QUESTION, LITERALS, max_hops=3, beam=10)
+    [best, *rest] = asked_paths(SUBGRAPH, {"hbi": 1.0}, PredicateReader(QUESTION), LITERALS, max_hops=3, beam=10)
     assert [e.id for e in best.entities] == ["hbi", "ht", "cfo"]
     assert [r.provenance.chunk_id for r in best.relations] == ["c-subsidiaries", "c-annual-report"]
     assert best.covered == {0, 1, 2, 3}
@@ -66,14 +67,14 @@ def test_a_term_counts_once_along_a_path() -> None:
         (_relation("hbi", "parent", "ht", "c1"), _relation("ht", "parent", "nb", "c2")),
         (),
     )
-    paths = asked_paths(subgraph, {"hbi": 1.0}, _terms("parent"), LITERALS, max_hops=3, beam=10)
+    paths = asked_paths(subgraph, {"hbi": 1.0}, PredicateReader(_terms("parent")), LITERALS, max_hops=3, beam=10)
     assert [[e.id for e in p.entities] for p in paths] == [["hbi", "ht"]]
 
 
 def test_values_end_paths_and_do_not_start_them() -> None:
     """A date joins facts that share nothing else: the 2019 acquisition does not lead to another 2019 fact."""
     terms = _terms("acquire/acquired", "parent")
-    paths = asked_paths(SUBGRAPH, {"ht": 1.0, "y2019": 1.0}, terms, LITERALS, max_hops=3, beam=10)
+    paths = asked_paths(SUBGRAPH, {"ht": 1.0, "y2019": 1.0}, PredicateReader(terms), LITERALS, max_hops=3, beam=10)
     walked = [[e.id for e in p.entities] for p in paths]
     assert ["ht", "y2019"] in walked
     assert all(p[0] != "y2019" for p in walked)
@@ -88,7 +89,7 @@ def test_entity_types_and_word_forms_name_hops() -> None:
         (),
     )
     terms = _terms("person", "bear/born")
-    [best, *_] = asked_paths(subgraph, {"nb": 1.0}, terms, LITERALS, max_hops=2, beam=5)
+    [best, *_] = asked_paths(subgraph, {"nb": 1.0}, PredicateReader(terms), LITERALS, max_hops=2, beam=5)
     assert [e.id for e in best.entities] == ["nb", "cfo", "town"]
 
 
@@ -104,7 +105,7 @@ def test_things_that_share_a_value_are_not_a_chain() -> None:
         (_relation("t1", "phase", "phase", "c1"), _relation("t2", "phase", "phase", "c2")),
         (),
     )
-    paths = asked_paths(subgraph, {"t1": 1.0}, _terms("phase", "trial"), LITERALS, max_hops=3, beam=10)
+    paths = asked_paths(subgraph, {"t1": 1.0}, PredicateReader(_terms("phase", "trial")), LITERALS, max_hops=3, beam=10)
     assert [[e.id for e in p.entities] for p in paths] == [["t1", "phase"]]
 
 
@@ -117,15 +118,17 @@ def test_the_words_naming_a_seed_are_not_hops_it_asks_for() -> None:
         (),
     )
     terms = _terms("phase", "iii", "led")
-    assert asked_paths(subgraph, {"phase": 1.0}, terms, LITERALS, max_hops=2, beam=5) == []
+    assert asked_paths(subgraph, {"phase": 1.0}, PredicateReader(terms), LITERALS, max_hops=2, beam=5) == []
 
 
 def test_type_nouns_name_the_kind_of_entity_reached() -> None:
     """ "Which company acquired Nordlys Bio?": with "company" a noun for ORG, the acquirer is reached by a hop that
     names two question words, not one."""
     terms = _terms("company", "acquire/acquired")
-    [plain, *_] = asked_paths(SUBGRAPH, {"nb": 1.0}, terms, LITERALS, max_hops=1, beam=5)
-    [typed, *_] = asked_paths(SUBGRAPH, {"nb": 1.0}, terms, LITERALS, 1, 5, {"ORG": frozenset({"company"})})
+    [plain, *_] = asked_paths(SUBGRAPH, {"nb": 1.0}, PredicateReader(terms), LITERALS, max_hops=1, beam=5)
+    [typed, *_] = asked_paths(
+        SUBGRAPH, {"nb": 1.0}, PredicateReader(terms, type_nouns={"ORG": frozenset({"company"})}), LITERALS, 1, 5
+    )
     assert [e.id for e in typed.entities] == [e.id for e in plain.entities] == ["nb", "ht"]
     assert plain.covered == {1} and typed.covered == {0, 1}
 
@@ -135,8 +138,8 @@ def test_super_properties_name_hops() -> None:
     executive officer leads; without the ontology no word of the question names that hop."""
     terms = _terms("run/lead")
     broader = {"chief_executive_officer_of": frozenset({"lead"})}
-    assert asked_paths(SUBGRAPH, {"ht": 1.0}, terms, LITERALS, max_hops=2, beam=5) == []
-    [path] = asked_paths(SUBGRAPH, {"ht": 1.0}, terms, LITERALS, 2, 5, broader=broader)
+    assert asked_paths(SUBGRAPH, {"ht": 1.0}, PredicateReader(terms), LITERALS, max_hops=2, beam=5) == []
+    [path] = asked_paths(SUBGRAPH, {"ht": 1.0}, PredicateReader(terms, broader), LITERALS, 2, 5)
     assert [e.id for e in path.entities] == ["ht", "ceo"] and path.covered == {0}
     assert predicate_words("chief_executive_officer_of", broader) == {"chief", "executive", "officer", "lead"}
 
@@ -185,7 +188,7 @@ def test_a_name_reached_that_holds_a_question_word_tells_equal_readings_apart() 
         (),
     )
     terms = _terms("european", "regulator", "approved/approve", "drug", "developed/develop", "acquired/acquire")
-    paths = asked_paths(subgraph, {"ht": 1.0}, terms, LITERALS, max_hops=3, beam=10)
+    paths = asked_paths(subgraph, {"ht": 1.0}, PredicateReader(terms), LITERALS, max_hops=3, beam=10)
     [best, other] = [p for p in paths if len(p.relations) == 3]
     assert [e.id for e in best.entities] == ["ht", "b-nb", "b-drug", "b-reg"]
     assert [e.id for e in other.entities] == ["ht", "a-nb", "a-drug", "a-reg"]
@@ -230,16 +233,16 @@ def test_word_forms(word: str, part: str, same: bool) -> None:
 
 @pytest.mark.parametrize("hops", [1, 2])
 def test_paths_are_bounded_by_hops(hops: int) -> None:
-    paths = asked_paths(SUBGRAPH, {"hbi": 1.0}, QUESTION, LITERALS, max_hops=hops, beam=10)
+    paths = asked_paths(SUBGRAPH, {"hbi": 1.0}, PredicateReader(QUESTION), LITERALS, max_hops=hops, beam=10)
     assert max(len(p.relations) for p in paths) == hops
 
 
 def test_no_seed_in_the_graph_gives_no_path() -> None:
-    assert asked_paths(SUBGRAPH, {"missing": 1.0}, QUESTION, LITERALS, max_hops=3, beam=10) == []
-    assert asked_paths(SUBGRAPH, {"hbi": 1.0}, (), LITERALS, max_hops=3, beam=10) == []
+    assert asked_paths(SUBGRAPH, {"missing": 1.0}, PredicateReader(QUESTION), LITERALS, max_hops=3, beam=10) == []
+    assert asked_paths(SUBGRAPH, {"hbi": 1.0}, PredicateReader(()), LITERALS, max_hops=3, beam=10) == []
 
 
-@pytest.mark.parametrize("field", ["path_hops", "path_beam", "path_min_terms"])
+@pytest.mark.parametrize("field", ["hops", "beam", "min_terms"])
 def test_path_settings_are_checked(field: str) -> None:
-    with pytest.raises(ValueError, match=field):
-        RetrievalConfig(**{field: 0})
+    with pytest.raises(ValueError, match=rf"PathSettings\.{field}"):
+        PathSettings(**{field: 0})

@@ -7,8 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from kg.errors import InvalidArgument
 from kgrag.api import KnowledgeGraph, TextRecord
-from retrieval.config import RetrievalConfig
+from retrieval.config import (
+    BridgeSettings,
+    ConfidenceSettings,
+    LinkSettings,
+    NextHopSettings,
+    RetrievalConfig,
+    WalkSettings,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -81,22 +89,30 @@ def test_the_next_hop_reaches_the_page_that_only_the_bridge_connects(store: Path
 
 
 def test_without_a_second_round_the_answer_page_is_out_of_reach(store: Path) -> None:
-    with KnowledgeGraph.open(store, retrieval=RetrievalConfig(second_round=False)) as kg:
+    with KnowledgeGraph.open(store, retrieval=RetrievalConfig(bridges=BridgeSettings(enabled=False))) as kg:
         result = kg.query(QUESTION, k=5)
     assert "victoria" not in [p.doc_id for p in result.passages]
     assert all("next_hop" not in p.signals for p in result.passages)
 
 
 @pytest.mark.parametrize(
-    ("field", "value"),
+    ("settings", "field", "value"),
     [
-        ("next_hop_passages", 0),
-        ("next_hop_entities", 0),
-        ("next_hop_candidates", 0),
-        ("bridge_pages", -1),
-        ("next_hop_specificity", 1.5),
+        (NextHopSettings, "passages", 0),
+        (NextHopSettings, "entities", 0),
+        (NextHopSettings, "candidates", 0),
+        (BridgeSettings, "pages", -1),
+        (NextHopSettings, "specificity", 1.5),
+        (WalkSettings, "damping", 1.0),
+        (LinkSettings, "threshold", 0),
+        (ConfidenceSettings, "min_confidence", 2.0),
     ],
 )
-def test_next_hop_settings_are_checked(field: str, value: float) -> None:
-    with pytest.raises(ValueError, match=field):
-        RetrievalConfig(**{field: value})
+def test_retrieval_settings_are_checked(settings: type, field: str, value: float) -> None:
+    with pytest.raises(InvalidArgument, match=rf"{settings.__name__}\.{field}"):
+        settings(**{field: value})
+
+
+def test_a_settings_group_must_be_of_its_type() -> None:
+    with pytest.raises(InvalidArgument, match=r"RetrievalConfig\.walk"):
+        RetrievalConfig(walk=LinkSettings())  # type: ignore[arg-type]
