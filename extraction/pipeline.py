@@ -77,11 +77,28 @@ class _Pending:
     doc_id: str
     loaded: LoadedDocument
     placeholders: tuple[PiiSpan, ...] = ()  # where a redacted text's values were
+    twins: tuple[str, ...] = ()  # ids the same file may be stored under from an earlier ingest
 
 
-def document_id(source: str) -> str:
+def document_id(key: str) -> str:
     """Ids follow the source, not the content, so that a changed file replaces its previous version."""
-    return stable_id("document", source)
+    return stable_id("document", key)
+
+
+def document_keys(path: Path, given: Path) -> list[str]:
+    """The names a file may be stored under, shortest first: relative to the parent of the path it was found under
+    (``corpus/trials/x.json`` for ``ingest data/corpus``), so that moving the folder keeps every id, then relative
+    to each folder above, so that a file re-ingested on its own replaces its copy from an earlier folder ingest."""
+    parts = path.resolve().parts
+    depth = len(path.resolve().relative_to(given.resolve().parent).parts)
+    return [Path(*parts[-n:]).as_posix() for n in range(depth, len(parts))]
+
+
+def twin_ids(path: Path, keys: list[str]) -> tuple[str, ...]:
+    """Ids the same file may hold from an ingest of a folder further down, or from a store written before ids
+    were relative (a hash of the absolute path)."""
+    shorter = [Path(*path.resolve().parts[-n:]).as_posix() for n in range(1, len(Path(keys[0]).parts))]
+    return tuple(document_id(key) for key in [*shorter, str(path.resolve())])
 
 
 class IngestionPipeline:
@@ -126,21 +143,31 @@ class IngestionPipeline:
         """
         started = time.perf_counter()
         tally = _Tally()
-        files: list[Path] = []
+        files: list[tuple[Path, str, tuple[str, ...]]] = []
+        taken: dict[str, Path] = {}
         for path in paths:
             try:
-                files.extend(iter_files([Path(path)]))
+                for found in iter_files([Path(path)]):
+                    keys = document_keys(found, Path(path))
+                    doc_id = self._document_id(keys)
+                    if doc_id in taken:
+                        if taken[doc_id] != found.resolve():
+                            reason = f"same id as {taken[doc_id]}; ingest the folder that holds both instead"
+                            tally.failed.append(FailedSource(str(found), reason))
+                        continue
+                    taken[doc_id] = found.resolve()
+                    files.append((found, doc_id, twin_ids(found, keys)))
             except LoadError as e:
                 tally.failed.append(FailedSource(e.path, e.reason))
 
-        def load(path: Path) -> _Pending | FailedSource:
+        def load(path: Path, doc_id: str, twins: tuple[str, ...]) -> _Pending | FailedSource:
             try:
                 loaded = load_file(path)
             except LoadError as e:
                 return FailedSource(e.path, e.reason)
-            return _Pending(document_id(loaded.source), loaded)
+            return _Pending(doc_id, loaded, twins=twins)
 
-        self._run((load(p) for p in files), len(files), groups, progress, force, pii, tally)
+        self._run((load(*f) for f in files), len(files), groups, progress, force, pii, tally)
         return tally.report(started)
 
     def ingest_records(
@@ -196,19 +223,36 @@ class IngestionPipeline:
                     elif detector is None:
                         todo.append(item)
                     else:
-                        todo.append(_Pending(item.doc_id, *protect(item.loaded, pii, detector)))
+                        todo.append(_Pending(item.doc_id, *protect(item.loaded, pii, detector), item.twins))
                 for item, graph in self._build(todo, group_tuple, tally):
                     try:
                         self.store.write_document(graph)
                     except KgragError as e:
                         tally.failed.append(FailedSource(item.loaded.source, f"cannot store: {e}"))
                     else:
+                        self._retire_twins(item)
                         tally.ingested += 1
                         tally.chunks += len(graph.chunks)
                         tally.relations += len(graph.relations)
                     bar.update(1)
         finally:
             bar.close()
+
+    def _document_id(self, keys: list[str]) -> str:
+        """The id of the first of ``keys`` already stored, else of the first."""
+        for key in keys:
+            if self.store.document_version(document_id(key)) is not None:
+                return document_id(key)
+        return document_id(keys[0])
+
+    def _retire_twins(self, item: _Pending) -> None:
+        """The file's copies under other ids go once it is stored under its own: re-ingesting a folder is also how
+        a store written with absolute-path ids moves to relative ones."""
+        for twin in item.twins:
+            stored = self.store.get_document(twin, Access.unrestricted()) if twin != item.doc_id else None
+            if stored is not None and stored.source == item.loaded.source:
+                self.store.delete_document(twin)
+                log.info("replaced %s's id %s by %s", item.loaded.source, twin, item.doc_id)
 
     def _is_current(self, item: _Pending, groups: tuple[str, ...], pii: PiiMode) -> bool:
         """Stored in this version, under this PII mode and read by this extractor, so only its groups may need

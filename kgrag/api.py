@@ -218,8 +218,14 @@ class KnowledgeGraph:
             return doc
         from extraction.pipeline import document_id
 
-        by_path = document_id(str(Path(doc).resolve()))
-        return by_path if self.store.document_version(by_path) is not None else doc
+        # The id is a hash of the path relative to the folder that was ingested, which the path alone does not
+        # name: try the longest suffix first, then the absolute path older stores used.
+        path = Path(doc).resolve()
+        keys = [Path(*path.parts[i:]).as_posix() for i in range(1, len(path.parts))] + [str(path)]
+        for key in keys:
+            if self.store.document_version(document_id(key)) is not None:
+                return document_id(key)
+        return doc
 
     def clear(self, user: str | None = None) -> None:
         """Erase every document and everything derived from them (a benchmark's fresh start, a store's retirement);

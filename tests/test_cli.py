@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from extraction import pipeline
 from kgrag.cli import cli
 
 pytestmark = pytest.mark.slow
@@ -131,6 +133,48 @@ def test_delete_by_source_path(corpus: Path, tmp_path: Path) -> None:
     assert code == 0 and json.loads(out)["deleted"] is True
     code, out, _ = run("stats", "--store", store, "--json")
     assert json.loads(out)["documents"] == 0
+
+
+def test_ids_survive_a_move_and_a_lone_reingest(corpus: Path, tmp_path: Path) -> None:
+    store = str(tmp_path / "graph.db")
+    run("ingest", str(corpus), "--store", store)
+    moved = tmp_path / "elsewhere" / corpus.name
+    shutil.copytree(corpus, moved)
+    code, out, _ = run("ingest", str(moved), "--store", store)
+    assert "ingested 0, unchanged 2, failed 1" in out, "a moved folder is the same documents"
+    (moved / "approval.txt").write_text("Veltrazumab was approved in 2022.\n", encoding="utf-8")
+    code, out, _ = run("ingest", str(moved / "approval.txt"), "--store", store)
+    assert "ingested 1, unchanged 0, failed 0" in out
+    code, out, _ = run("stats", "--store", store, "--json")
+    assert json.loads(out)["documents"] == 2, "a file ingested on its own replaces its copy from the folder"
+    code, out, _ = run("delete", str(moved / "approval.txt"), "--store", store, "--json")
+    assert code == 0 and json.loads(out)["deleted"] is True
+
+
+def test_reingest_moves_an_absolute_id_store_to_relative_ids(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = str(tmp_path / "graph.db")
+    with monkeypatch.context() as m:  # how stores were written before ids were relative
+        m.setattr(pipeline, "document_keys", lambda path, given: [str(path.resolve())])
+        run("ingest", str(corpus), "--store", store)
+    _, out, _ = run("documents", "--store", store, "--json")
+    old_ids = {d["id"] for d in json.loads(out)}
+    _, out, _ = run("ingest", str(corpus), "--store", store)
+    assert "ingested 2, unchanged 0, failed 1" in out
+    _, out, _ = run("documents", "--store", store, "--json")
+    assert len(json.loads(out)) == 2 and not old_ids & {d["id"] for d in json.loads(out)}
+
+
+def test_two_files_of_one_name_are_not_one_document(tmp_path: Path) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "notes.txt").write_text(f"Folder {folder} notes about Nordlys Bio.\n", encoding="utf-8")
+    store = str(tmp_path / "graph.db")
+    files = [str(tmp_path / folder / "notes.txt") for folder in ("a", "b")]
+    code, out, err = run("ingest", *files, "--store", store)
+    assert code == 1 and "ingested 1, unchanged 0, failed 1" in out
+    assert "same id as" in err and "ingest the folder that holds both" in err
 
 
 def test_bad_store_uri_is_a_clear_error() -> None:
