@@ -50,6 +50,7 @@ MIN_VERSION = (5, 11)
 VECTOR_INDEX = "kgrag_chunk_embedding"
 # Version-specific statements, chosen once at connect time: the newest variant the server supports wins.
 VECTOR_INDEX_VARIANTS: tuple[tuple[tuple[int, int], str], ...] = (
+    ((5, 23), "schema/vector_index_exact"),
     ((5, 15), "schema/vector_index"),
     ((5, 11), "schema/vector_index_procedure"),
 )

@@ -3,13 +3,13 @@ Berg, Zentoril, HLV-412), and some relations are known only from restricted ones
 Vesper Neurosciences). For many questions and callers, nothing a caller may not read appears in a result: not a
 passage, a document, a chunk or version id, an entity, an alias, a triple, a path step or its provenance.
 
-The embedded store always runs; Neo4j runs when ``NEO4J_URI`` is set (the same graph, migrated into it).
+The embedded store always runs; Neo4j runs when ``NEO4J_URI`` is set (the same graph, migrated into it), and
+must run in CI (tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -84,22 +84,16 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeGrap
     kg.close()
 
 
-@pytest.fixture(scope="module", params=["embedded", "neo4j"])
+@pytest.fixture(scope="module", params=["embedded", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def graph(request: pytest.FixtureRequest, embedded: KnowledgeGraph) -> Iterator[KnowledgeGraph]:
     if request.param == "embedded":
         yield embedded
         return
-    if not os.environ.get("NEO4J_URI"):
-        pytest.skip("NEO4J_URI is not set: no Neo4j server to test against")
-    from kg.neo4j_store import Neo4jStore
-
-    store = Neo4jStore(os.environ["NEO4J_URI"])
+    store = request.getfixturevalue("neo4j_server")
     store.clear()
-    migrate(embedded.store, store)
-    kg = KnowledgeGraph(store, SETTINGS)
-    yield kg
+    assert migrate(embedded.store, store).complete
+    yield KnowledgeGraph(store, SETTINGS)
     store.clear()
-    kg.close()
 
 
 def hidden_documents(kg: KnowledgeGraph, caller: tuple[str, ...]) -> list[Document]:

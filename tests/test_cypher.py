@@ -78,9 +78,14 @@ def test_vector_dimensions_must_be_a_checked_integer(value: object) -> None:
         cypher.with_integer("schema/vector_index", "__DIMENSIONS__", value, 1, 4096)
 
 
-def test_vector_index_statement_takes_the_dimension() -> None:
-    statement = cypher.with_integer("schema/vector_index", "__DIMENSIONS__", 384, 1, 4096)
+@pytest.mark.parametrize("name", ["schema/vector_index", "schema/vector_index_exact"])
+def test_vector_index_statement_takes_the_dimension(name: str) -> None:
+    statement = cypher.with_integer(name, "__DIMENSIONS__", 384, 1, 4096)
     assert "`vector.dimensions`: 384," in statement and "__" not in statement
+
+
+def test_vector_index_keeps_full_precision_where_the_server_quantizes() -> None:
+    assert "`vector.quantization.enabled`: false" in cypher.load("schema/vector_index_exact")
 
 
 def test_identifiers_are_backticked() -> None:
@@ -128,10 +133,12 @@ def test_hostile_types_give_safe_names(hostile: str) -> None:
         ("5.11.0", "schema/vector_index_procedure"),
         ("5.14.0", "schema/vector_index_procedure"),
         ("5.15.0", "schema/vector_index"),
-        ("5.26.12", "schema/vector_index"),
-        ("2025.01.0", "schema/vector_index"),
-        ("2025.10.1", "schema/vector_index"),
-        ("2026.01.0-aura", "schema/vector_index"),
+        ("5.22.0", "schema/vector_index"),
+        ("5.23.0", "schema/vector_index_exact"),
+        ("5.26.12", "schema/vector_index_exact"),
+        ("2025.01.0", "schema/vector_index_exact"),
+        ("2025.10.1", "schema/vector_index_exact"),
+        ("2026.01.0-aura", "schema/vector_index_exact"),
     ],
 )
 def test_vector_index_statement_follows_the_server_version(version: str, statement: str) -> None:
