@@ -188,3 +188,33 @@ def test_entity_records_keep_their_first_type(neo: object) -> None:
     assert row["type"] == "ORG" and "Person" not in row["labels"]
     assert isinstance(neo.entities([entity_id("Halvorsen Therapeutics")], ALL)[0], Entity)
     assert all(isinstance(m, Mention) for m in neo.document_graph("again").mentions)
+
+
+def test_erasure_leaves_nothing_of_the_document_on_the_server(neo: object) -> None:
+    """After delete_document, no node, relationship, property or index entry holds the document or its text."""
+    contract = StoreContract()
+    memo = contract.memo()
+    neo.write_document(contract.acquisition())
+    neo.write_document(memo)
+    assert neo.delete_document("memo")
+    everything = _rows(
+        neo,
+        "MATCH (n) OPTIONAL MATCH (n)-[r]->() RETURN labels(n) AS labels, properties(n) AS node, "
+        "type(r) AS type, properties(r) AS relationship",
+    )
+    stored = repr(everything)
+    for word in ("memo", "Vesper", "Nevoxil", "Project Aurora", "plans to acquire", "PLAN_ACQUIRE"):
+        assert word not in stored, f"{word!r} is still on the server"
+    for index in ("kgrag_chunk_text", "kgrag_entity_names"):
+        hits = _rows(neo, "CALL db.index.fulltext.queryNodes($index, 'Vesper') YIELD node RETURN node", index=index)
+        assert hits == [], index
+    mentions = "CALL db.index.fulltext.queryRelationships('kgrag_mention_text', 'Vesper') YIELD relationship RETURN 1"
+    assert _rows(neo, mentions) == []
+    nearest = _rows(
+        neo,
+        "CALL db.index.vector.queryNodes('kgrag_chunk_embedding', 10, $vector) YIELD node RETURN node.doc_id AS doc",
+        vector=memo.embeddings[0].tolist(),
+    )
+    assert nearest and {r["doc"] for r in nearest} == {"press"}
+    [halvorsen] = neo.entities([entity_id("Halvorsen Therapeutics")], ALL)
+    assert halvorsen.aliases == ("Halvorsen Therapeutics",), "the alias read only from the memo is gone"
