@@ -48,3 +48,11 @@ class StaleCitation(KgragError):
 
 class AuditError(KgragError):
     """The audit log cannot be written or read; an unrecorded query or deletion must not pass silently."""
+
+
+class AuthenticationError(KgragError):
+    """No API key, or one that belongs to no principal, where the store has a principal registry."""
+
+
+class PermissionDenied(KgragError):
+    """The caller is known but lacks the role for an operation, or asked for groups beyond their own."""

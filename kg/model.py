@@ -180,6 +180,26 @@ class Subgraph:
     mentions: tuple[Mention, ...]
 
 
+# What a principal may do: read (query, documents, show), curate (ingest, regroup, delete), read the audit log,
+# manage principals. Roles are independent: an admin who should also query is given ``reader`` too.
+Role = Literal["reader", "curator", "auditor", "admin"]
+ROLES: tuple[Role, ...] = ("reader", "curator", "auditor", "admin")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A registered caller. ``groups`` bound what they may read (a request can narrow them, never widen them);
+    ``roles`` what they may do. ``key_id`` is the public part of their API key, by which it is looked up;
+    ``key_hash`` is the salted scrypt hash of its secret part. The key itself is never stored."""
+
+    name: str
+    groups: tuple[str, ...]
+    roles: tuple[Role, ...]
+    key_id: str
+    key_hash: str
+    created: str  # UTC, ISO 8601
+
+
 @dataclass(frozen=True)
 class StoreStats:
     documents: int

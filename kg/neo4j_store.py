@@ -33,6 +33,7 @@ from kg.model import (
     DocumentGraph,
     Entity,
     Mention,
+    Principal,
     Provenance,
     Relation,
     StoreStats,
@@ -57,7 +58,7 @@ VECTOR_INDEX_VARIANTS: tuple[tuple[tuple[int, int], str], ...] = (
 BATCH = 1000
 INDEX_WAIT_SECONDS = 300
 # Labels and relationship types kgrag itself uses; extracted names may not take them.
-RESERVED_LABELS = frozenset({"Document", "Chunk", "Entity", "KgragMeta"})
+RESERVED_LABELS = frozenset({"Document", "Chunk", "Entity", "KgragMeta", "KgragPrincipal"})
 RESERVED_TYPES = frozenset({"HAS_CHUNK", "NEXT", "MENTIONS"})
 FALLBACK_TYPE = "RELATED_TO"
 
@@ -440,6 +441,35 @@ class Neo4jStore:
         row = self._run(cypher.load("stats"))[0]
         return StoreStats(row["documents"], row["chunks"], row["entities"], row["mentions"], row["relations"])
 
+    # -- principals -----------------------------------------------------------------------------------------
+
+    def put_principal(self, principal: Principal) -> None:
+        p = principal
+        self._run(
+            cypher.load("principal_put"),
+            write=True,
+            name=p.name,
+            groups=list(p.groups),
+            roles=list(p.roles),
+            key_id=p.key_id,
+            key_hash=p.key_hash,
+            created=p.created,
+        )
+
+    def principal(self, name: str) -> Principal | None:
+        rows = self._run(cypher.load("principal_get"), name=name)
+        return self._principal(rows[0]["principal"]) if rows else None
+
+    def principal_by_key(self, key_id: str) -> Principal | None:
+        rows = self._run(cypher.load("principal_by_key"), key_id=key_id)
+        return self._principal(rows[0]["principal"]) if rows else None
+
+    def principals(self) -> list[Principal]:
+        return [self._principal(row["principal"]) for row in self._run(cypher.load("principals_list"))]
+
+    def remove_principal(self, name: str) -> bool:
+        return bool(self._run(cypher.load("principal_remove"), write=True, name=name)[0]["removed"])
+
     def close(self) -> None:
         self._driver.close()
 
@@ -530,6 +560,12 @@ class Neo4jStore:
             row["text"],
             tuple(sorted(row["groups"] or ())),
             json.loads(row["metadata"] or "{}"),
+        )
+
+    @staticmethod
+    def _principal(row: dict[str, Any]) -> Principal:
+        return Principal(
+            row["name"], tuple(row["groups"]), tuple(row["roles"]), row["key_id"], row["key_hash"], row["created"]
         )
 
     @staticmethod

@@ -13,7 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -27,6 +27,7 @@ from kg.model import (
     DocumentGraph,
     Entity,
     Mention,
+    Principal,
     Provenance,
     Relation,
     StoreStats,
@@ -38,10 +39,14 @@ from kg.text import fts_query
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+PRINCIPALS_TABLE = """CREATE TABLE IF NOT EXISTS principals (
+    name TEXT PRIMARY KEY, groups TEXT NOT NULL, roles TEXT NOT NULL, key_id TEXT NOT NULL UNIQUE,
+    key_hash TEXT NOT NULL, created TEXT NOT NULL)"""
 # Statements that bring a store written by an older kgrag to the version after each key; run in order on open.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: ("ALTER TABLE documents DROP COLUMN ingested_at",),
+    2: (PRINCIPALS_TABLE,),
 }
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -76,7 +81,7 @@ CREATE TABLE IF NOT EXISTS relations (
 CREATE INDEX IF NOT EXISTS relations_subject ON relations(subject_id);
 CREATE INDEX IF NOT EXISTS relations_object ON relations(object_id);
 CREATE INDEX IF NOT EXISTS relations_doc ON relations(doc_id);
-"""
+""" + PRINCIPALS_TABLE + ";\n"
 
 # True when the row's document shares a group with the caller; :groups is a JSON list, or NULL for unrestricted.
 _VISIBLE = (
@@ -468,6 +473,33 @@ class SQLiteStore:
         ]
         return StoreStats(*counts)
 
+    # -- principals -----------------------------------------------------------------------------------------
+
+    def put_principal(self, principal: Principal) -> None:
+        p = principal
+        with self._lock, self._transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO principals VALUES (?, ?, ?, ?, ?, ?)",
+                (p.name, json.dumps(list(p.groups)), json.dumps(list(p.roles)), p.key_id, p.key_hash, p.created),
+            )
+
+    def principal(self, name: str) -> Principal | None:
+        return self._principal("name", name)
+
+    def principal_by_key(self, key_id: str) -> Principal | None:
+        return self._principal("key_id", key_id)
+
+    def principals(self) -> list[Principal]:
+        return [_principal(row) for row in self._all(f"{_PRINCIPAL_SELECT} ORDER BY name")]
+
+    def remove_principal(self, name: str) -> bool:
+        with self._lock, self._transaction():
+            return self._db.execute("DELETE FROM principals WHERE name = ?", (name,)).rowcount > 0
+
+    def _principal(self, column: Literal["name", "key_id"], value: str) -> Principal | None:
+        row = self._one(f"{_PRINCIPAL_SELECT} WHERE {column} = ?", (value,))
+        return _principal(row) if row else None
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -581,6 +613,14 @@ class SQLiteStore:
         self._db.execute("INSERT INTO alias_fts(alias_fts) VALUES ('optimize')")
         if self.path != ":memory:":
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+_PRINCIPAL_SELECT = "SELECT name, groups, roles, key_id, key_hash, created FROM principals"
+
+
+def _principal(row: tuple[Any, ...]) -> Principal:
+    name, groups, roles, key_id, key_hash, created = row
+    return Principal(name, tuple(json.loads(groups)), tuple(json.loads(roles)), key_id, key_hash, created)
 
 
 class _Transaction:

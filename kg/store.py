@@ -28,6 +28,7 @@ from kg.model import (
     Document,
     DocumentGraph,
     Entity,
+    Principal,
     StoreStats,
     Subgraph,
 )
@@ -60,8 +61,8 @@ class GraphStore(Protocol):
 
     def clear(self) -> None:
         """Erase every document and everything derived from them, and forget the recorded embedding model and
-        dimension, as ``delete_document`` would one by one; data that is not kgrag's (other labels in a Neo4j
-        database) is left alone."""
+        dimension, as ``delete_document`` would one by one; the principal registry and data that is not kgrag's
+        (other labels in a Neo4j database) are left alone."""
         ...
 
     def set_groups(self, doc_id: str, groups: Sequence[str]) -> None:
@@ -138,6 +139,26 @@ class GraphStore(Protocol):
 
     def stats(self) -> StoreStats:
         """Unfiltered counts, for progress reports, benchmarks and migration checks."""
+        ...
+
+    def put_principal(self, principal: Principal) -> None:
+        """Create or replace the principal named ``principal.name`` (its groups, roles and key hash)."""
+        ...
+
+    def principal(self, name: str) -> Principal | None:
+        """The principal of that name, or ``None``."""
+        ...
+
+    def principal_by_key(self, key_id: str) -> Principal | None:
+        """The principal whose current API key has the public part ``key_id``, or ``None``."""
+        ...
+
+    def principals(self) -> list[Principal]:
+        """Every principal, ordered by name; an empty list means the store has no registry (its owner acts)."""
+        ...
+
+    def remove_principal(self, name: str) -> bool:
+        """Forget a principal and its key; ``False`` when there was none of that name. Documents are untouched."""
         ...
 
     def close(self) -> None: ...

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from kg.errors import StoreError
-from kg.model import Access
+from kg.model import Access, Principal
 from kg.sqlite_store import SCHEMA_VERSION, SQLiteStore
 from kg.text import fts_query
 from tests.contract.store_contract import StoreContract, make_graph
@@ -98,3 +99,19 @@ def test_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError, match="cannot open store"):
         SQLiteStore(path)
+
+
+def test_a_version_2_store_gains_the_principal_registry(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    SQLiteStore(path).close()
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("DROP TABLE principals")
+        db.execute("PRAGMA user_version = 2")
+        db.commit()
+    store = SQLiteStore(path)
+    principal = Principal("alice", ("public",), ("reader",), "k1", "scrypt:h", "2026-01-01T00:00:00")
+    store.put_principal(principal)
+    assert store.principals() == [principal]
+    store.close()
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3

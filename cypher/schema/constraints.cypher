@@ -4,6 +4,8 @@ CREATE CONSTRAINT kgrag_document_id IF NOT EXISTS FOR (d:Document) REQUIRE d.id 
 CREATE CONSTRAINT kgrag_chunk_id IF NOT EXISTS FOR (c:Chunk) REQUIRE c.id IS UNIQUE;
 CREATE CONSTRAINT kgrag_entity_id IF NOT EXISTS FOR (e:Entity) REQUIRE e.id IS UNIQUE;
 CREATE CONSTRAINT kgrag_meta_key IF NOT EXISTS FOR (m:KgragMeta) REQUIRE m.key IS UNIQUE;
+CREATE CONSTRAINT kgrag_principal_name IF NOT EXISTS FOR (p:KgragPrincipal) REQUIRE p.name IS UNIQUE;
+CREATE CONSTRAINT kgrag_principal_key IF NOT EXISTS FOR (p:KgragPrincipal) REQUIRE p.key_id IS UNIQUE;
 // Lexical search over chunk text and document titles, stemmed like the embedded store's index.
 CREATE FULLTEXT INDEX kgrag_chunk_text IF NOT EXISTS FOR (c:Chunk) ON EACH [c.text, c.title]
 OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}};

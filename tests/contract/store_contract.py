@@ -17,6 +17,7 @@ from kg.model import (
     DocumentGraph,
     Entity,
     Mention,
+    Principal,
     Provenance,
     Relation,
     StoreStats,
@@ -380,3 +381,63 @@ class StoreContract:
         store.write_document(self.acquisition())
         store.write_document(self.memo())
         assert store.stats() == StoreStats(documents=2, chunks=4, entities=5, mentions=8, relations=4)
+
+    # -- the principal registry -----------------------------------------------------------------------------
+
+    @staticmethod
+    def principal(name: str, key_id: str, roles: tuple[str, ...] = ("reader",)) -> Principal:
+        return Principal(name, ("board", "public"), roles, key_id, f"scrypt:hash-of-{key_id}", "2026-01-01T00:00:00")
+
+    @staticmethod
+    def empty_registry(store: GraphStore) -> None:
+        """A server store keeps its principals across ``clear``: start each registry test from none."""
+        for p in store.principals():
+            store.remove_principal(p.name)
+
+    def test_principals_round_trip(self, store: GraphStore) -> None:
+        self.empty_registry(store)
+        assert store.principals() == []
+        alice, bob = self.principal("alice", "k1"), self.principal("bob", "k2", ("curator", "reader"))
+        store.put_principal(bob)
+        store.put_principal(alice)
+        assert store.principals() == [alice, bob]
+        assert store.principal("bob") == bob
+        assert store.principal_by_key("k1") == alice
+        assert store.principal("carol") is None
+        assert store.principal_by_key("nope") is None
+        self.empty_registry(store)
+
+    def test_principal_is_replaced_whole(self, store: GraphStore) -> None:
+        self.empty_registry(store)
+        store.put_principal(self.principal("alice", "k1"))
+        rotated = replace(self.principal("alice", "k9", ("admin",)), groups=("hr",))
+        store.put_principal(rotated)
+        assert store.principals() == [rotated]
+        assert store.principal_by_key("k1") is None
+        assert store.principal_by_key("k9") == rotated
+        self.empty_registry(store)
+
+    def test_remove_principal(self, store: GraphStore) -> None:
+        self.empty_registry(store)
+        store.put_principal(self.principal("alice", "k1"))
+        assert store.remove_principal("alice") is True
+        assert store.remove_principal("alice") is False
+        assert store.principal_by_key("k1") is None
+        assert store.principals() == []
+
+    def test_clear_keeps_the_registry(self, store: GraphStore) -> None:
+        self.empty_registry(store)
+        alice = self.principal("alice", "k1")
+        store.put_principal(alice)
+        store.write_document(self.acquisition())
+        store.clear()
+        assert store.principals() == [alice]
+        self.empty_registry(store)
+
+    @pytest.mark.parametrize("text", HOSTILE)
+    def test_hostile_principal_values_are_stored_verbatim(self, store: GraphStore, text: str) -> None:
+        self.empty_registry(store)
+        store.put_principal(self.principal(text, text))
+        assert store.principal(text) == self.principal(text, text)
+        assert store.principal_by_key(text) == self.principal(text, text)
+        self.empty_registry(store)

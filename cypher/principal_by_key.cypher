@@ -1,0 +1,2 @@
+MATCH (p:KgragPrincipal {key_id: $key_id})
+RETURN p {.name, .groups, .roles, .key_id, .key_hash, .created} AS principal

@@ -1,0 +1,3 @@
+MATCH (p:KgragPrincipal {name: $name})
+DELETE p
+RETURN count(*) AS removed
