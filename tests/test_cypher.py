@@ -58,7 +58,7 @@ def test_schema_file_splits_into_statements() -> None:
     statements = cypher.statements("schema/constraints")
     assert len(statements) == 9
     assert all(not s.endswith(";") and "//" not in s for s in statements)
-    assert sum(s.startswith("CREATE CONSTRAINT") for s in statements) == 4
+    assert sum(s.startswith("CREATE CONSTRAINT") for s in statements) == 6
 
 
 def test_unknown_statement_is_a_clear_error() -> None:
