@@ -20,7 +20,7 @@ from typing import Any, Literal, get_args
 from kg.errors import AuditError
 from kg.stores import is_neo4j_uri
 
-Action = Literal["query", "delete", "acl_set"]
+Action = Literal["query", "delete", "acl_set", "principal", "request"]
 ACTIONS: tuple[str, ...] = get_args(Action)
 
 SERVER_AUDIT_LOG = ".kgrag/audit.jsonl"
@@ -30,7 +30,10 @@ SERVER_AUDIT_LOG = ".kgrag/audit.jsonl"
 class AuditEvent:
     """One audited call. ``groups`` are the caller's access groups (``None``: the unrestricted admin view);
     ``doc_ids``/``chunk_ids`` are what a query returned or the document a change touched; ``existed`` says
-    whether that document was there; ``acl`` is the new group list of an ``acl_set``."""
+    whether that document was there; ``acl`` is the new group list of an ``acl_set``, or a principal's groups.
+    A ``principal`` event is a change (``add``, ``grant``, ``revoke``, ``rotate``, ``remove``) of the registry
+    entry ``principal``, leaving it with ``acl`` and ``roles``; a ``request`` is one call to the service
+    (``request`` is its method and route, ``status`` its HTTP status)."""
 
     time: str  # UTC, ISO 8601
     action: Action
@@ -43,6 +46,10 @@ class AuditEvent:
     existed: bool | None = None
     acl: tuple[str, ...] | None = None
     citation_problems: int = 0
+    principal: str | None = None
+    change: str | None = None
+    roles: tuple[str, ...] | None = None
+    request: str | None = None
 
     @classmethod
     def now(cls, action: Action, **values: Any) -> AuditEvent:

@@ -48,7 +48,8 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: ("ALTER TABLE documents DROP COLUMN ingested_at",),
     2: (PRINCIPALS_TABLE,),
 }
-SCHEMA = """
+SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     id TEXT PRIMARY KEY, source TEXT NOT NULL, title TEXT NOT NULL, media_type TEXT NOT NULL,
@@ -81,7 +82,10 @@ CREATE TABLE IF NOT EXISTS relations (
 CREATE INDEX IF NOT EXISTS relations_subject ON relations(subject_id);
 CREATE INDEX IF NOT EXISTS relations_object ON relations(object_id);
 CREATE INDEX IF NOT EXISTS relations_doc ON relations(doc_id);
-""" + PRINCIPALS_TABLE + ";\n"
+"""
+    + PRINCIPALS_TABLE
+    + ";\n"
+)
 
 # True when the row's document shares a group with the caller; :groups is a JSON list, or NULL for unrestricted.
 _VISIBLE = (

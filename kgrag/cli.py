@@ -20,7 +20,7 @@ import click
 
 from kg.audit import ACTIONS
 from kg.errors import InvalidArgument, KgragError, StaleCitation
-from kg.model import PII_MODES, PiiMode, StoreStats, clean_groups
+from kg.model import PII_MODES, PiiMode, Principal, StoreStats, clean_groups
 from kgrag.api import KnowledgeGraph
 from kgrag.settings import Settings
 from retrieval.result import GraphPath, RetrievalResult
@@ -39,9 +39,13 @@ def _split_groups(_ctx: click.Context, _param: click.Parameter, value: str | Non
         raise click.BadParameter(str(e)) from None
 
 
+KEY_HELP = "An API key of the store's principals (needed once the store has any). Env: KGRAG_KEY."
+
+
 def store_option(func: F) -> F:
-    """Where the graph is, and ``--json``: every command takes both."""
+    """Where the graph is, who calls (``--key``) and ``--json``: every command takes all three."""
     func = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(func)
+    func = click.option("--key", envvar="KGRAG_KEY", help=KEY_HELP)(func)
     return click.option(
         "--store",
         envvar="KGRAG_STORE",
@@ -75,7 +79,7 @@ def _open(options: dict[str, Any]) -> KnowledgeGraph:
         embedding_model=options.pop("embedding_model", None),
         domain=options.pop("domain", None),
     )
-    return KnowledgeGraph.open(options.pop("store"), settings)
+    return KnowledgeGraph.open(options.pop("store"), settings, key=options.pop("key", None))
 
 
 def handle_errors(func: F) -> F:
@@ -393,7 +397,11 @@ def audit(
         return
     for e in events:
         groups = "(all)" if e.groups is None else ",".join(e.groups)
-        if e.action == "query":
+        if e.action == "principal":
+            detail = f"{e.change} {e.principal}: roles {','.join(e.roles or ())}, groups {','.join(e.acl or ())}"
+        elif e.action == "request":
+            detail = f"{e.request} -> {e.status}"
+        elif e.action == "query":
             unverified = f", {e.citation_problems} unverified citation(s)" if e.citation_problems else ""
             detail = f"{e.status}, {len(e.doc_ids)} document(s){unverified}: {textwrap.shorten(e.question or '', 60)}"
         else:
@@ -406,16 +414,17 @@ def audit(
 @cli.command()
 @click.option("--from", "source", required=True, help="The store to copy from (path or Neo4j URI).")
 @click.option("--to", "target", required=True, help="The store to copy into (path or Neo4j URI).")
+@click.option("--key", envvar="KGRAG_KEY", help=KEY_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @handle_errors
-def migrate(source: str, target: str, as_json: bool) -> None:
+def migrate(source: str, target: str, key: str | None, as_json: bool) -> None:
     """Copy every document, chunk, embedding, entity, mention and relation between stores.
 
     \b
     kgrag migrate --from .kgrag/graph.db --to neo4j://localhost:7687
     kgrag migrate --from neo4j://localhost:7687 --to backup.db
     """
-    with KnowledgeGraph.open(source) as kg:
+    with KnowledgeGraph.open(source, key=key) as kg:
         report = kg.migrate_to(target, progress=sys.stderr.isatty() and not as_json)
     if as_json:
         _echo_json(
@@ -432,6 +441,123 @@ def migrate(source: str, target: str, as_json: bool) -> None:
         click.echo(f"target: {_counts(report.target)}")
         if not report.complete:
             click.echo("the target holds more than the source: it was not empty before", err=True)
+
+
+@cli.group()
+def principals() -> None:
+    """Manage who may call: principals with groups, roles and an API key.
+
+    The first principal must be an admin; from then on every command needs a key (--key or KGRAG_KEY).
+    Roles: reader (query, documents, show), curator (ingest, acl set, delete), auditor (audit), admin
+    (principals, migrate, and what curators may do to any document).
+    """
+
+
+def _split_any_groups(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[str, ...]:
+    try:
+        return clean_groups((value or "").split(","), required=False)
+    except InvalidArgument as e:
+        raise click.BadParameter(str(e)) from None
+
+
+def _split_roles(_ctx: click.Context, _param: click.Parameter, value: str | None) -> tuple[str, ...]:
+    return tuple(r for r in (value or "").split(",") if r.strip())
+
+
+def _principal_data(p: Principal) -> dict[str, Any]:
+    return {"name": p.name, "groups": list(p.groups), "roles": list(p.roles), "key_id": p.key_id, "created": p.created}
+
+
+def _echo_principal(p: Principal, as_json: bool, key: str | None = None) -> None:
+    if as_json:
+        _echo_json(_principal_data(p) | ({"key": key} if key else {}))
+        return
+    click.echo(f"{p.name:<16} roles {','.join(p.roles):<28} groups {','.join(p.groups) or '-'}")
+    if key:
+        click.echo(f"key (shown once, store it now): {key}")
+
+
+@principals.command("add")
+@click.argument("name")
+@click.option("--groups", callback=_split_any_groups, help="The groups it may read, comma-separated.")
+@click.option("--roles", callback=_split_roles, required=True, help="reader, curator, auditor, admin; comma-separated.")
+@store_option
+@handle_errors
+def principals_add(name: str, groups: tuple[str, ...], roles: tuple[str, ...], as_json: bool, **options: Any) -> None:
+    """Register a principal and print its new API key (only this once).
+
+    \b
+    kgrag principals add root --roles admin
+    kgrag principals add alice --groups public,oncology --roles reader --key $ADMIN_KEY
+    """
+    with _open(options) as kg:
+        principal, key = kg.add_principal(name, groups, roles)
+    _echo_principal(principal, as_json, key)
+
+
+@principals.command("list")
+@store_option
+@handle_errors
+def principals_list(as_json: bool, **options: Any) -> None:
+    """List principals with their roles and groups (never their keys)."""
+    with _open(options) as kg:
+        found = kg.principals()
+    if as_json:
+        _echo_json([_principal_data(p) for p in found])
+    else:
+        for p in found:
+            _echo_principal(p, False)
+
+
+@principals.command("grant")
+@click.argument("name")
+@click.option("--groups", callback=_split_any_groups, help="Groups to add (or remove, with --revoke).")
+@click.option("--roles", callback=_split_roles, help="Roles to add (or remove, with --revoke).")
+@click.option("--revoke", is_flag=True, help="Take the groups and roles away instead.")
+@store_option
+@handle_errors
+def principals_grant(
+    name: str, groups: tuple[str, ...], roles: tuple[str, ...], revoke: bool, as_json: bool, **options: Any
+) -> None:
+    """Give a principal more groups or roles, or take them away; effective at its next call.
+
+    \b
+    kgrag principals grant alice --groups board --roles curator
+    kgrag principals grant alice --groups board --revoke
+    """
+    with _open(options) as kg:
+        principal = kg.grant(name, groups=groups, roles=roles, revoke=revoke)
+    _echo_principal(principal, as_json)
+
+
+@principals.command("rotate")
+@click.argument("name")
+@store_option
+@handle_errors
+def principals_rotate(name: str, as_json: bool, **options: Any) -> None:
+    """Give a principal a new API key; the old one stops working at once."""
+    with _open(options) as kg:
+        key = kg.rotate_key(name)
+    if as_json:
+        _echo_json({"name": name, "key": key})
+    else:
+        click.echo(f"key (shown once, store it now): {key}")
+
+
+@principals.command("remove")
+@click.argument("name")
+@store_option
+@handle_errors
+def principals_remove(name: str, as_json: bool, **options: Any) -> None:
+    """Forget a principal and its key (its documents' groups are untouched)."""
+    with _open(options) as kg:
+        removed = kg.remove_principal(name)
+    if as_json:
+        _echo_json({"name": name, "removed": removed})
+    elif removed:
+        click.echo(f"removed {name}")
+    else:
+        raise click.ClickException(f"no principal {name!r}")
 
 
 def _counts(stats: StoreStats) -> str:
