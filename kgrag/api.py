@@ -325,6 +325,11 @@ class KnowledgeGraph:
         self._authorised(caller, CURATE | AUDIT, "read the store's counts")
         return self.store.stats()
 
+    def audit_request(self, event: AuditEvent) -> None:
+        """Record one call to the service (``kgrag serve`` audits every request with its principal)."""
+        if self.audit is not None:
+            self.audit.record(event)
+
     # -- principals ---------------------------------------------------------------------------------------------
 
     def authenticate(self, key: str) -> Caller:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import textwrap
 from collections.abc import Callable
@@ -441,6 +442,66 @@ def migrate(source: str, target: str, key: str | None, as_json: bool) -> None:
         click.echo(f"target: {_counts(report.target)}")
         if not report.complete:
             click.echo("the target holds more than the source: it was not empty before", err=True)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="The port.")
+@click.option(
+    "--max-body", "max_body", default="20MB", show_default=True, help="Largest request body (e.g. 512KB, 20MB)."
+)
+@click.option(
+    "--rate", default=600, show_default=True, type=click.IntRange(min=1), help="Requests per minute per principal."
+)
+@click.option("--upload-dir", type=click.Path(file_okay=False), help="Where uploaded files are kept.")
+@click.option(
+    "--ingest-root",
+    type=click.Path(exists=True, file_okay=False),
+    help="A server folder whose files callers may ingest by path (POST /ingest/path); off unless given.",
+)
+@click.option("--store", envvar="KGRAG_STORE", help="The store, as for every command. Env: KGRAG_STORE.")
+@model_options
+@handle_errors
+def serve(
+    host: str,
+    port: int,
+    max_body: str,
+    rate: int,
+    upload_dir: str | None,
+    ingest_root: str | None,
+    **options: Any,
+) -> None:
+    """Serve the API over HTTP until stopped (needs the serve extra); OpenAPI docs at /docs.
+
+    Callers authenticate with 'Authorization: Bearer KEY' (keys from kgrag principals add); GET /health needs none.
+
+    \b
+    kgrag serve --store .kgrag/demo.db --domain data/domain/pharma.json --port 8000
+    curl -H "Authorization: Bearer $KEY" -d '{"question": "Who acquired Nordlys Bio?"}' localhost:8000/query
+    """
+    try:
+        import uvicorn
+
+        from kgrag.service import ServiceConfig, create_app
+    except ImportError as e:
+        raise click.ClickException(f"kgrag serve needs the serve extra: pip install 'kgrag[serve]' ({e})") from e
+    config = ServiceConfig(_bytes(max_body), rate, upload_dir, ingest_root)
+    kg = _open(options)
+    try:
+        uvicorn.run(create_app(kg, config), host=host, port=port, log_level="info")
+    finally:
+        kg.close()
+
+
+SIZE = re.compile(r"(\d+)\s*([KMG]?)B?")
+
+
+def _bytes(text: str) -> int:
+    """``512KB``, ``20MB``, ``1GB`` or a number of bytes."""
+    match = SIZE.fullmatch(text.strip().upper())
+    if match is None:
+        raise click.BadParameter(f"{text!r} is not a size such as 512KB or 20MB", param_hint="--max-body")
+    return int(match[1]) * {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}[match[2]]
 
 
 @cli.group()
