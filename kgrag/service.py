@@ -331,12 +331,13 @@ def create_app(kg: KnowledgeGraph, config: ServiceConfig | None = None, *, warm:
         groups: Annotated[str, Form()] = PUBLIC_GROUP,
         force: Annotated[bool, Form()] = False,
     ) -> dict[str, Any]:
-        """Ingest uploaded files (curators); a file uploaded again under its name replaces its document."""
+        """Ingest uploaded files (curators); a file a principal uploads again under its name replaces its
+        document (each principal's uploads are kept apart, so nobody replaces another's)."""
         wanted = _groups(groups) or []
         who.require(CURATE, "ingest")  # before anything is written to the server's disk
         saved = []
         for upload in files:
-            target = upload_dir / _upload_name(upload.filename)
+            target = upload_dir / (who.name or "owner") / _upload_name(upload.filename)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(upload.file.read())
             saved.append(target)
