@@ -271,3 +271,31 @@ def test_the_load_benchmark_has_help(capsys: pytest.CaptureFixture[str]) -> None
     with pytest.raises(SystemExit) as exit_code:
         main(["--help"])
     assert exit_code.value.code == 0 and "--clients" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_upload_then_query_with_the_models(tmp_path: Path) -> None:
+    """The whole way: a curator uploads, the models read it, a reader finds it, a reader of another group does not."""
+    kg = KnowledgeGraph.open(tmp_path / "graph.db", Settings())
+    root = Caller(kg.add_principal("root", (), ["admin"])[0])
+    curator = kg.add_principal("carol", ["oncology"], ["curator"], caller=root)[1]
+    reader = kg.add_principal("alice", ["oncology"], ["reader"], caller=root)[1]
+    outsider = kg.add_principal("bob", ["public"], ["reader"], caller=root)[1]
+    config = ServiceConfig(upload_dir=str(tmp_path / "uploads"))
+    with Server(create_app(kg, config)) as running:
+        with client(running) as http:
+            deadline = time.monotonic() + 300
+            while http.get("/ready").status_code != 200:
+                assert time.monotonic() < deadline, "models did not load"
+                time.sleep(0.5)
+        text = b"Halvorsen Therapeutics acquired Nordlys Bio in 2019. Nordlys Bio developed Veltrazumab.\n"
+        with client(running, curator) as http:
+            report = http.post("/ingest", files={"files": ("deal.txt", text)}, data={"groups": "oncology"}).json()
+        assert report["ingested"] == 1
+        question = {"question": "Which company acquired Nordlys Bio?"}
+        with client(running, reader) as http:
+            found = http.post("/query", json=question).json()
+        assert found["status"] == "answered" and "Halvorsen" in found["passages"][0]["text"]
+        with client(running, outsider) as http:
+            assert http.post("/query", json=question).json()["passages"] == []
+    kg.close()
