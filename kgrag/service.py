@@ -332,12 +332,14 @@ def create_app(kg: KnowledgeGraph, config: ServiceConfig | None = None, *, warm:
         force: Annotated[bool, Form()] = False,
     ) -> dict[str, Any]:
         """Ingest uploaded files (curators); a file a principal uploads again under its name replaces its
-        document (each principal's uploads are kept apart, so nobody replaces another's)."""
+        document (each principal's uploads are named apart, so nobody replaces another's)."""
         wanted = _groups(groups) or []
         who.require(CURATE, "ingest")  # before anything is written to the server's disk
         saved = []
         for upload in files:
-            target = upload_dir / (who.name or "owner") / _upload_name(upload.filename)
+            # The principal's name in the file's: a document's id derives from its file name, and one
+            # principal's upload must never replace another's document.
+            target = upload_dir / f"{who.name or 'owner'}--{_upload_name(upload.filename)}"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(upload.file.read())
             saved.append(target)
