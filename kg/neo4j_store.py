@@ -41,7 +41,7 @@ from kg.model import (
     clean_groups,
 )
 from kg.store import LexicalField
-from kg.text import fts_query
+from kg.text import fts_query, identifiers
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +194,7 @@ class Neo4jStore:
                     "end": int(c.end),
                     "text": c.text,
                     "title": doc.title,
+                    "identifier_text": " ".join(identifiers(c.text)),
                     "embedding": np.asarray(v, dtype=np.float32).tolist(),
                 }
                 for c, v in zip(graph.chunks, graph.embeddings, strict=True)
@@ -354,6 +355,19 @@ class Neo4jStore:
             return []
         rows = self._oversampled(cypher.load("lexical_search"), k, access, query=f"{field}:({match})")
         return [ChunkHit(r["id"], float(r["score"])) for r in rows]
+
+    def identifier_chunks(self, values: Sequence[str], access: Access, limit: int = 20) -> dict[str, list[str]]:
+        # Only what kg.text.identifiers accepts reaches the index query: letters, digits and dashes, quoted.
+        wanted = [v.upper() for v in dict.fromkeys(values) if identifiers(v) == [v.upper()]]
+        if not wanted:
+            return {}
+        query = " OR ".join(f'"{v}"' for v in wanted)
+        held: dict[str, list[str]] = {}
+        for row in self._run(cypher.load("identifier_chunks"), query=query, groups=_groups(access)):
+            for value in set(row["identifiers"].split()) & set(wanted):
+                if len(held.setdefault(value, [])) < limit:
+                    held[value].append(row["id"])
+        return {v: held[v] for v in wanted if v in held}
 
     def entity_candidates(self, phrases: Sequence[str], access: Access, limit: int = 50) -> list[Entity]:
         ranked: dict[str, tuple[int, float]] = {}

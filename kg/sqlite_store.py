@@ -35,18 +35,30 @@ from kg.model import (
     clean_groups,
 )
 from kg.store import LexicalField
-from kg.text import fts_query
+from kg.text import fts_query, identifiers
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 PRINCIPALS_TABLE = """CREATE TABLE IF NOT EXISTS principals (
     name TEXT PRIMARY KEY, groups TEXT NOT NULL, roles TEXT NOT NULL, key_id TEXT NOT NULL UNIQUE,
     key_hash TEXT NOT NULL, created TEXT NOT NULL)"""
+_IDENTIFIER_TABLE = (
+    "CREATE TABLE IF NOT EXISTS chunk_identifiers (value TEXT NOT NULL, chunk_id TEXT NOT NULL, "
+    "doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE, idx INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS chunk_identifiers_value ON chunk_identifiers(value, doc_id)",
+    "CREATE INDEX IF NOT EXISTS chunk_identifiers_doc ON chunk_identifiers(doc_id)",
+)
 # Statements that bring a store written by an older kgrag to the version after each key; run in order on open.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: ("ALTER TABLE documents DROP COLUMN ingested_at",),
     2: (PRINCIPALS_TABLE,),
+    # The exact identifier index, filled from the stored chunks (kgrag_identifiers is kg.text.identifiers).
+    3: (
+        *_IDENTIFIER_TABLE,
+        "INSERT INTO chunk_identifiers SELECT j.value, c.id, c.doc_id, c.idx FROM chunks c, "
+        "json_each(kgrag_identifiers(c.text)) j",
+    ),
 }
 SCHEMA = (
     """
@@ -85,6 +97,7 @@ CREATE INDEX IF NOT EXISTS relations_doc ON relations(doc_id);
 """
     + PRINCIPALS_TABLE
     + ";\n"
+    + "".join(f"{statement};\n" for statement in _IDENTIFIER_TABLE)
 )
 
 # True when the row's document shares a group with the caller; :groups is a JSON list, or NULL for unrestricted.
@@ -118,6 +131,7 @@ class SQLiteStore:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.execute("PRAGMA secure_delete = ON")
+            self._db.create_function("kgrag_identifiers", 1, lambda text: json.dumps(identifiers(text or "")))
             if self.path != ":memory:":
                 self._db.execute("PRAGMA journal_mode = WAL")
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -174,6 +188,10 @@ class SQLiteStore:
                     "INSERT INTO chunk_fts(rowid, text, title) VALUES (?, ?, ?)",
                     (cursor.lastrowid, chunk.text, doc.title),
                 )
+                self._db.executemany(
+                    "INSERT INTO chunk_identifiers VALUES (?, ?, ?, ?)",
+                    [(value, chunk.id, doc.id, chunk.index) for value in identifiers(chunk.text)],
+                )
             self._db.executemany(
                 "INSERT OR IGNORE INTO entities VALUES (?, ?, ?)", [(e.id, e.name, e.type) for e in graph.entities]
             )
@@ -221,7 +239,15 @@ class SQLiteStore:
             with self._transaction():
                 self._db.execute("DELETE FROM chunk_fts")
                 self._db.execute("DELETE FROM alias_fts")
-                for table in ("relations", "mentions", "aliases", "chunks", "document_groups", "documents"):
+                for table in (
+                    "relations",
+                    "mentions",
+                    "aliases",
+                    "chunk_identifiers",
+                    "chunks",
+                    "document_groups",
+                    "documents",
+                ):
                     self._db.execute(f"DELETE FROM {table}")
                 self._db.execute("DELETE FROM entities")
                 self._db.execute("DELETE FROM meta WHERE key IN ('dimension', 'embedding_model')")
@@ -344,6 +370,18 @@ class SQLiteStore:
             {"match": f"{field} : ({match})", "groups": _groups_param(access), "k": k},
         )
         return [ChunkHit(r[0], -float(r[1])) for r in rows]
+
+    def identifier_chunks(self, values: Sequence[str], access: Access, limit: int = 20) -> dict[str, list[str]]:
+        wanted = list(dict.fromkeys(v.upper() for v in values))
+        held: dict[str, list[str]] = {}
+        for value, chunk_id in self._all(
+            f"SELECT value, chunk_id FROM chunk_identifiers WHERE value IN {_ids('ids')} AND {_visible('doc_id')} "
+            "ORDER BY value, doc_id, idx",
+            {"ids": json.dumps(wanted), "groups": _groups_param(access)},
+        ):
+            if len(held.setdefault(value, [])) < limit:
+                held[value].append(chunk_id)
+        return {v: held[v] for v in wanted if v in held}
 
     def entity_candidates(self, phrases: Sequence[str], access: Access, limit: int = 50) -> list[Entity]:
         ranked: dict[str, tuple[int, float]] = {}
@@ -598,7 +636,7 @@ class SQLiteStore:
         }
         self._db.execute("DELETE FROM chunk_fts WHERE rowid IN (SELECT rowid FROM chunks WHERE doc_id = ?)", (doc_id,))
         self._db.execute("DELETE FROM alias_fts WHERE rowid IN (SELECT rowid FROM aliases WHERE doc_id = ?)", (doc_id,))
-        for table in ("relations", "mentions", "aliases", "chunks", "document_groups"):
+        for table in ("relations", "mentions", "aliases", "chunk_identifiers", "chunks", "document_groups"):
             self._db.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
         self._db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
         return touched

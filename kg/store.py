@@ -103,6 +103,12 @@ class GraphStore(Protocol):
         matched against chunk text or against the title of the chunk's document; best first."""
         ...
 
+    def identifier_chunks(self, values: Sequence[str], access: Access, limit: int = 20) -> dict[str, list[str]]:
+        """For each identifier of ``values`` (as ``kg.text.identifiers`` reads them: "M-1057", case does not
+        matter), the visible chunks whose text holds exactly it, at most ``limit``, by document id and position;
+        an identifier no visible chunk holds is left out. An exact index: M-1070 never answers for M-1057."""
+        ...
+
     def entity_candidates(self, phrases: Sequence[str], access: Access, limit: int = 50) -> list[Entity]:
         """Visible entities whose name or an alias shares a word with one of ``phrases``.
 

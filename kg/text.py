@@ -200,3 +200,32 @@ def fts_query(text: str) -> str | None:
     words = [w for w in re.findall(r"\w+", text.lower()) if w not in STOPWORDS]
     unique = list(dict.fromkeys(words))
     return " OR ".join(f'"{w}"' for w in unique) if unique else None
+
+
+# An identifier as enterprise text writes one: a matter, case, invoice, trial or part number ("M-1057",
+# "HC-2023-0412", "INV-2024-0318", "KST-110", "SKU4471"): letters and digits joined by dashes, one part a number
+# of two or more digits (after letters or alone); or letters followed by two or more digits. Dates (digits only),
+# "mid-1990s", "4-letter" and "Phase-3" are not.
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-"})
+_TOKEN = re.compile(r"(?<![\w-])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*(?![\w-])")
+_NUMBER_PART = re.compile(r"[A-Za-z]*\d{2,}")
+
+
+def identifiers(text: str) -> list[str]:
+    """The identifiers a text holds, upper-cased with dashes unified, once each in the order they first appear:
+    what the stores index exactly (a dense encoder takes M-1057 and M-1070 for one another) and what a question's
+    identifiers are looked up by."""
+    found = []
+    for match in _TOKEN.finditer(text.translate(_DASHES)):
+        token = match.group(0)
+        parts = token.split("-")
+        if not any(c.isalpha() for c in token) or not any(_NUMBER_PART.fullmatch(p) for p in parts):
+            continue
+        if len(parts) > 1 or not token[0].isdigit():
+            found.append(token.upper())
+    return list(dict.fromkeys(found))
+
+
+def identifier_shape(identifier: str) -> str:
+    """An identifier with its digits as ``9``: M-1057 and M-1099 are two of one kind (two matters)."""
+    return re.sub(r"\d", "9", identifier)

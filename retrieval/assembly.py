@@ -3,6 +3,8 @@ them, the asked paths and relation paths that reach them, and the triples they s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from kg.model import Chunk
 from retrieval.bridges import chunks_mentioning
 from retrieval.config import ResultSettings
@@ -21,10 +23,14 @@ def assemble(
     confidence: float,
     settings: ResultSettings,
     k: int,
+    lead: Sequence[str] = (),
 ) -> RetrievalResult:
+    """``lead``: passages placed first whatever their documents (those holding the question's identifiers)."""
     if ctx.analysis.comparison:
         ranking = _cover_compared(ranking, seeds, final)
-    chunks = _diversify(ctx.reads.chunks(ranking[: k * settings.candidate_factor]), k, settings.passages_per_document)
+    head = ctx.reads.chunks(lead[:k])
+    rest = [c for c in ctx.reads.chunks(ranking[: k * settings.candidate_factor]) if c.id not in lead]
+    chunks = head + _diversify(rest, k - len(head), settings.passages_per_document, [c.doc_id for c in head])
     # Reported scores follow the final order (which interleaving may change), so they never contradict it.
     scores = {c: 1.0 / (rank + 1) for rank, c in enumerate(ranking)}
     documents = ctx.reads.lookup()
@@ -77,9 +83,12 @@ def _cover_compared(ranking: list[str], seeds: Seeds, final: Round) -> list[str]
     return firsts[:2] + [c for c in ranking if c not in firsts[:2]]
 
 
-def _diversify(chunks: list[Chunk], k: int, per_document: int) -> list[Chunk]:
-    """The best ``k`` chunks, taking at most ``per_document`` from a document before every document had its turn."""
+def _diversify(chunks: list[Chunk], k: int, per_document: int, taken: Sequence[str] = ()) -> list[Chunk]:
+    """The best ``k`` chunks, taking at most ``per_document`` from a document before every document had its turn;
+    ``taken`` lists the documents of passages already placed."""
     counts: dict[str, int] = {}
+    for doc_id in taken:
+        counts[doc_id] = counts.get(doc_id, 0) + 1
     first: list[Chunk] = []
     rest: list[Chunk] = []
     for chunk in chunks:

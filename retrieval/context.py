@@ -76,6 +76,9 @@ class StoreReads:
     def lexical_search(self, text: str, k: int, field: LexicalField = "text") -> list[ChunkHit]:
         return self.store.lexical_search(text, k, self.access, field)
 
+    def identifier_chunks(self, values: Sequence[str], limit: int) -> dict[str, list[str]]:
+        return self.store.identifier_chunks(values, self.access, limit)
+
     def entity_candidates(self, phrases: Sequence[str], limit: int) -> list[Entity]:
         return self.store.entity_candidates(phrases, self.access, limit=limit)
 

@@ -9,7 +9,7 @@ import networkx as nx
 
 from kg.model import Document, Relation, Subgraph
 from retrieval.config import ResultSettings
-from retrieval.paths import AskedPath
+from retrieval.paths import AskedPath, siblings
 from retrieval.result import GraphPath, TripleEvidence
 
 
@@ -74,8 +74,8 @@ def find_paths(
         if not reachable:
             continue
         target = min(reachable, key=lambda e: (distances[e], e))
-        route = routes[target]
-        if len(route) - 1 > longest or tuple(route) in seen:
+        route = _around_shared_values(graph, starts, target, routes[target], longest * 2.0)
+        if route is None or len(route) - 1 > longest or tuple(route) in seen:
             continue
         seen.add(tuple(route))
         relations = [graph[a][b]["relation"] for a, b in pairwise(route)]
@@ -87,6 +87,29 @@ def find_paths(
         if len(paths) >= settings.max_paths:
             break
     return paths
+
+
+def _around_shared_values(
+    graph: nx.Graph, starts: Sequence[str], target: str, route: list[str], cutoff: float
+) -> list[str] | None:
+    """The route, or the cheapest one that avoids the entities it passes only as a shared value (M-1057 -status->
+    open <-status- M-1070: two things that merely share a value are no chain); ``None`` when every route does."""
+    blocked: set[str] = set()
+    for _ in range(3):
+        hops = [graph[a][b]["relation"] for a, b in pairwise(route)]
+        shared = {at for last, hop, at in zip(hops, hops[1:], route[1:-1], strict=False) if siblings(last, hop, at)}
+        if not shared:
+            return route
+        blocked |= shared
+        allowed = graph.subgraph(n for n in graph if n not in blocked)
+        sources = [s for s in starts if s in allowed]
+        if not sources or target not in allowed:
+            return None
+        try:
+            _, route = nx.multi_source_dijkstra(allowed, sources, target=target, cutoff=cutoff, weight="cost")
+        except nx.NetworkXNoPath:
+            return None
+    return None
 
 
 def asked_evidence(

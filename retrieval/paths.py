@@ -64,7 +64,7 @@ def asked_paths(
         for path in frontier:
             ids = tuple(e.id for e in path.entities)
             for relation, other in adjacency.get(ids[-1], ()):
-                if other in ids or (path.relations and _siblings(path.relations[-1], relation, ids[-1])):
+                if other in ids or (path.relations and siblings(path.relations[-1], relation, ids[-1])):
                     continue
                 entity = subgraph.entities[other]
                 named = reader.named_terms(relation.predicate, entity.type) - path.covered - own[ids[0]]
@@ -106,7 +106,7 @@ def reading_order(paths: Sequence[AskedPath]) -> list[AskedPath]:
     return [*best, *(p for p in paths if p not in best)]
 
 
-def _siblings(last: Relation, relation: Relation, at: str) -> bool:
+def siblings(last: Relation, relation: Relation, at: str) -> bool:
     """Whether two hops meet at ``at`` in the same role of the same predicate: HLV-412 -phase-> Phase III
     <-phase- HLV-301 joins two trials that merely share a value, which no question asks for as a chain."""
     same_role = (last.object_id == at) == (relation.object_id == at)

@@ -32,6 +32,7 @@ from retrieval.confidence import confidence, dense_scale
 from retrieval.config import RetrievalConfig
 from retrieval.context import QueryContext, StoreReads
 from retrieval.fusion import ranked
+from retrieval.identifiers import match_identifiers
 from retrieval.linking import EntityLinker
 from retrieval.predicates import PredicateReader
 from retrieval.result import RetrievalResult
@@ -78,6 +79,7 @@ class HybridRetriever(Retriever):
             reads = StoreReads(self.store, access, cfg.search.title_candidates)
             ctx = QueryContext(question, analysis, vector, max(reads.chunk_count(), 1), reads)
             reader = PredicateReader(analysis.terms, self.broader, self.type_nouns)
+            asked_ids = match_identifiers(ctx)
         with _timed(timings, "search"):
             signals = first_searches(ctx, cfg.search)
         with _timed(timings, "linking"):
@@ -94,8 +96,11 @@ class HybridRetriever(Retriever):
         if cfg.result.dense_lead:
             head = ctx.by_document(ranked(signals.dense), cfg.search.dense_candidates)[: cfg.result.dense_lead]
             ranking = head + [c for c in ranking if c not in head]
+        lead = asked_ids.lead(ctx, ranking, k)
+        ranking = lead + [c for c in ranking if c not in lead]
         sure = confidence(signals.dense, seeds, dense_scale(cfg.confidence, self.embedder), cfg.confidence)
-        if sure < cfg.confidence.min_confidence or not ranking:
+        unheld = asked_ids.unheld(ctx, ranking[: k * cfg.result.candidate_factor])
+        if sure < cfg.confidence.min_confidence or not ranking or unheld:
             return RetrievalResult(
                 question,
                 "insufficient_evidence",
@@ -105,7 +110,7 @@ class HybridRetriever(Retriever):
                 timings_ms=timings,
             )
         with _timed(timings, "assembly"):
-            result = assemble(ctx, final, ranking, seeds, sure, cfg.result, k)
+            result = assemble(ctx, final, ranking, seeds, sure, cfg.result, k, lead)
         return replace(result, rounds=rounds, timings_ms=timings)
 
 

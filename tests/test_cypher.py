@@ -56,7 +56,7 @@ def test_statements_take_values_as_parameters_only(path: Path) -> None:
 
 def test_schema_file_splits_into_statements() -> None:
     statements = cypher.statements("schema/constraints")
-    assert len(statements) == 9
+    assert len(statements) == 10
     assert all(not s.endswith(";") and "//" not in s for s in statements)
     assert sum(s.startswith("CREATE CONSTRAINT") for s in statements) == 6
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from kg.model import Entity, Provenance, Relation, Subgraph
-from retrieval.config import PathSettings
+from kg.model import Document, Entity, Mention, Provenance, Relation, Subgraph
+from retrieval.config import PathSettings, ResultSettings
+from retrieval.evidence import find_paths
 from retrieval.paths import AskedPath, asked_paths, most_asked, reading_order
 from retrieval.predicates import PredicateReader, predicate_words, same_stem
 
@@ -246,3 +247,28 @@ def test_no_seed_in_the_graph_gives_no_path() -> None:
 def test_path_settings_are_checked(field: str) -> None:
     with pytest.raises(ValueError, match=rf"PathSettings\.{field}"):
         PathSettings(**{field: 0})
+
+
+def test_relation_paths_shown_never_join_things_that_share_a_value() -> None:
+    """M-1057 -status-> open <-status- M-1070 is no chain: the passage about M-1070 gets no path through "open", but
+    one through a real hop (the partner both matters have) is still shown."""
+    entities = {
+        "m57": Entity("m57", "M-1057", "CONCEPT"),
+        "m70": Entity("m70", "M-1070", "CONCEPT"),
+        "open": Entity("open", "open", "CONCEPT"),
+        "pell": Entity("pell", "Theo Pell", "PERSON"),
+    }
+    shared = Subgraph(
+        entities,
+        (_relation("m57", "status", "open", "c57"), _relation("m70", "status", "open", "c70")),
+        (Mention("m70", "doc-c70", "c70", 0, 6, "M-1070"),),
+    )
+    documents = {d: Document(d, d, d, "text/plain", "h", "x" * 20) for d in ("doc-c57", "doc-c70", "doc-p")}
+    assert find_paths(shared, ["m57"], [("c70", 1.0)], documents, ResultSettings()) == []
+    partner = Subgraph(
+        entities,
+        (*shared.relations, _relation("m57", "partner", "pell", "c57"), _relation("pell", "lead", "m70", "p")),
+        shared.mentions,
+    )
+    [path] = find_paths(partner, ["m57"], [("c70", 1.0)], documents, ResultSettings())
+    assert path.entities == ("M-1057", "Theo Pell", "M-1070")

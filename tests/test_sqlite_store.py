@@ -70,6 +70,21 @@ def test_fts_query_quotes_every_word() -> None:
     assert fts_query("the of ?!") is None
 
 
+def test_a_store_without_the_identifier_index_is_migrated_and_filled(tmp_path: Path) -> None:
+    """A schema-3 store (before the identifier index) gets the table on open, filled from its stored chunks."""
+    path = tmp_path / "graph.db"
+    store = SQLiteStore(path)
+    graph = make_graph("matters", ["Matter M-1057 billed 412.5 hours."], {}, dim=StoreContract.DIM)
+    store.write_document(graph)
+    store.close()
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE chunk_identifiers")
+        db.execute("PRAGMA user_version = 3")
+    reopened = SQLiteStore(path)
+    assert reopened.identifier_chunks(["M-1057"], Access.unrestricted()) == {"M-1057": [graph.chunks[0].id]}
+    reopened.close()
+
+
 def test_newer_schema_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "graph.db"
     SQLiteStore(path).close()
@@ -106,7 +121,7 @@ def test_a_version_2_store_gains_the_principal_registry(tmp_path: Path) -> None:
     SQLiteStore(path).close()
     with closing(sqlite3.connect(path)) as db:
         db.execute("DROP TABLE principals")
-        db.execute("PRAGMA user_version = 2")
+        db.execute("PRAGMA user_version = 3")
         db.commit()
     store = SQLiteStore(path)
     principal = Principal("alice", ("public",), ("reader",), "k1", "scrypt:h", "2026-01-01T00:00:00")

@@ -13,3 +13,7 @@ OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}};
 CREATE FULLTEXT INDEX kgrag_mention_text IF NOT EXISTS FOR ()-[m:MENTIONS]-() ON EACH [m.text];
 // Names and every alias, for people exploring in Neo4j Browser (the retriever does not use it: it is unfiltered).
 CREATE FULLTEXT INDEX kgrag_entity_names IF NOT EXISTS FOR (e:Entity) ON EACH [e.name, e.alias_text];
+// Exact identifiers ("M-1057", "HC-2023-0412") of each chunk, space-separated and upper-cased by kg.text.identifiers:
+// the whitespace analyser keeps each one a single token, so M-1070 never matches a search for M-1057.
+CREATE FULLTEXT INDEX kgrag_chunk_identifiers IF NOT EXISTS FOR (c:Chunk) ON EACH [c.identifier_text]
+OPTIONS {indexConfig: {`fulltext.analyzer`: 'whitespace'}};

@@ -317,6 +317,33 @@ class StoreContract:
         assert titled and all(h.chunk_id in {c.id for c in self.memo().chunks} for h in titled)
         assert store.lexical_search("the of and", 5, ALL) == []
 
+    def test_identifier_chunks_match_exactly_and_per_caller(self, store: GraphStore) -> None:
+        """M-1070 never answers for M-1057 (a dense encoder takes them for one another); each asked identifier gets
+        its own chunks, so a comparison of two finds both; hidden and deleted documents hold none."""
+        matters = make_graph(
+            "matters",
+            ["Matter M-1057 billed 412.5 hours.", "Matter M-1070 billed 286 hours for case HC-2023-0412."],
+            {},
+            dim=self.DIM,
+        )
+        memo = make_graph(
+            "memo", ["The board discussed matter m-1057 in private."], {}, dim=self.DIM, groups=("board",)
+        )
+        store.write_document(matters)
+        store.write_document(memo)
+        first, second = (c.id for c in matters.chunks)
+        assert store.identifier_chunks(["M-1057"], PUBLIC) == {"M-1057": [first]}
+        assert store.identifier_chunks(["m-1057", "M-1070", "M-1099"], PUBLIC) == {
+            "M-1057": [first],
+            "M-1070": [second],
+        }
+        assert store.identifier_chunks(["HC-2023-0412"], ALL) == {"HC-2023-0412": [second]}
+        assert store.identifier_chunks(["M-1057"], ALL) == {"M-1057": [first, memo.chunks[0].id]}
+        assert store.identifier_chunks(["M-1057"], BOARD) == {"M-1057": [memo.chunks[0].id]}
+        assert store.identifier_chunks(["M-105", "1057", *HOSTILE], ALL) == {}
+        store.delete_document("matters")
+        assert store.identifier_chunks(["M-1070"], ALL) == {}
+
     @pytest.mark.parametrize("text", HOSTILE)
     def test_hostile_search_text_is_only_text(self, store: GraphStore, text: str) -> None:
         store.write_document(self.acquisition())
