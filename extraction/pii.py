@@ -8,6 +8,7 @@ dependency (``pip install kgrag[pii]``), imported only when a detector is first 
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -19,7 +20,7 @@ from extraction.loaders import LoadedDocument
 from extraction.nlp import Extraction, unwrap
 from kg.errors import ConfigError
 from kg.model import PiiMode
-from kg.text import LITERAL_TYPES, NAME_PARTICLES
+from kg.text import CORPORATE_SUFFIXES, HONORIFICS, LITERAL_TYPES, NAME_PARTICLES
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine
@@ -75,6 +76,11 @@ _PHONE_LABEL = r"(?<=\b(?:phone|tel|telephone|mobile|cell|fax)\W{0,3})"
 _PHONE_VALUE = r"\+?\d[\d ().\-]{5,18}\d\b"
 
 
+# A capitalised name of one to three words right after a personal title: a person, whatever the NER says.
+_TITLED = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Judge|Sir|Dame)\.? "
+    r"((?:[A-Z][a-z'’-]+)(?: [A-Z][a-z'’-]+){0,2})"
+)
 # Labels of spaCy entities that are not names; their words cannot make a PERSON on their own.
 _NOT_NAMES = LITERAL_TYPES | {"PERSON"}
 
@@ -217,6 +223,13 @@ class PiiDetector:
                 start, end = _whole_name(text, start, end, other_words)  # not across line breaks
             if end > start:
                 candidates.append((start, end, r.entity_type, r.score))
+        companies = [
+            (e.start_char, e.end_char)
+            for e in artifacts.tokens.ents
+            if e.label_ not in _NOT_NAMES and e.text.split()[-1].lower().rstrip(".") in CORPORATE_SUFFIXES
+        ]
+        found = [text[s:e] for s, e, kind, _ in candidates if kind == "PERSON"]
+        candidates += [c for c in _voted_persons(text, found) if all(c[1] <= s or c[0] >= e for s, e in companies)]
         chosen: list[tuple[int, int, str, float]] = []
         for candidate in sorted(candidates, key=lambda c: (c[0] - c[1], -c[3], c[0])):
             if all(candidate[1] <= s or candidate[0] >= e for s, e, *_ in chosen):
@@ -230,6 +243,36 @@ class PiiDetector:
     def flagged_fields(self, metadata: Mapping[str, Any]) -> list[str]:
         """The metadata keys whose string values hold personal data (a PDF's or DOCX's author, say)."""
         return sorted(key for key, value in metadata.items() if isinstance(value, str) and self.detect(value))
+
+
+def _voted_persons(text: str, found: Sequence[str]) -> list[tuple[int, int, str, float]]:
+    """Persons by the document's vote, whatever the NER labelled each mention: a name after a personal title
+    ("Ms. Calloway", "Judge Achebe"), and every other occurrence of a name found as a person, or of its last word
+    (the surname of "Callum Reyes"), grown over the capitalised name words beside it ("Ines Calloway", which the
+    NER took for an organisation). A mis-typed person is still redacted; a company named after one ("Ashgrove &
+    Pell LLP") is left to the caller to keep."""
+    names = {m.group(1) for m in _TITLED.finditer(text)}
+    for name in found:
+        words = name.split()
+        names.add(name)
+        if len(words) > 1 and _name_word(words[-1]) and words[-1].lower() not in HONORIFICS:
+            names.add(words[-1])
+    voted: list[tuple[int, int, str, float]] = []
+    for name in sorted(names):
+        for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
+            if _in_company_name(text, match.start(), match.end()):
+                continue
+            start, end = _whole_name(text, match.start(), match.end(), frozenset())
+            voted.append((start, end, "PERSON", 0.5))
+    return voted
+
+
+def _in_company_name(text: str, start: int, end: int) -> bool:
+    """Whether a name is part of a company's ("Ashgrove & Pell LLP", "Pell LLP"): beside an ampersand, or before a
+    corporate suffix."""
+    after = text[end : end + 12].split()[:1]
+    before = text[max(0, start - 3) : start].split()[-1:]
+    return before == ["&"] or after == ["&"] or bool(after and after[0].lower().strip(".,") in CORPORATE_SUFFIXES)
 
 
 def _other_entity_words(doc: Doc) -> frozenset[str]:

@@ -28,6 +28,7 @@ from kgrag.settings import Settings
 pytestmark = pytest.mark.slow
 
 RESTRICTED = Path(__file__).resolve().parent.parent / "data" / "restricted"
+LAWFIRM = RESTRICTED.parent / "lawfirm" / "corpus"
 REPORT = RESTRICTED / "incident-report-hlv301-0457.txt"
 TABLE = RESTRICTED / "hr-compensation-2024.csv"
 # The ground truth shared with benchmarks/pii_rate.py; the home address is no kind kgrag detects.
@@ -121,6 +122,19 @@ def test_detector_finds_every_planted_kind() -> None:
         ("1976-01-19", "DATE_OF_BIRTH"),
     ]
     assert detector.redact("Call 555-201-8890 now.") == "Call [PHONE_NUMBER] now."
+
+
+def test_a_person_the_ner_mistypes_is_found_by_the_documents_vote() -> None:
+    """The small model takes "Ines Calloway" for an organisation; "Ms. Calloway" and the signature say she is a
+    person, so each mention of her is redacted. A firm named after partners keeps its name."""
+    detector = PiiDetector(Settings().spacy_model)
+    letter = LAWFIRM / "clients" / "sable-ridge-engagement-letter.md"
+    persons = {s.text for s in detector.detect(letter.read_text(encoding="utf-8")) if s.kind == "PERSON"}
+    assert {"Ines Calloway", "Calloway", "Esther Nwosu"} <= persons
+    text = "Judge Strand sat with Ms. Achebe. Ashgrove & Pell LLP acts; Theo Pell leads it. Pell LLP wrote."
+    found = [s.text for s in detector.detect(text) if s.kind == "PERSON"]
+    assert [any(name in f for f in found) for name in ("Strand", "Achebe", "Theo Pell")] == [True] * 3
+    assert not any("Ashgrove" in f for f in found), found
 
 
 def test_detection_needs_no_network(monkeypatch: pytest.MonkeyPatch) -> None:
