@@ -129,4 +129,4 @@ def test_a_version_2_store_gains_the_principal_registry(tmp_path: Path) -> None:
     assert store.principals() == [principal]
     store.close()
     with closing(sqlite3.connect(path)) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
