@@ -48,6 +48,11 @@ if TYPE_CHECKING:  # the models and what uses them load on first use, so that op
 __all__ = ["Caller", "FailedSource", "IngestReport", "KnowledgeGraph", "TextRecord"]
 
 
+def _audit_log(path: str | Path, settings: Settings) -> AuditLog:
+    key = None if settings.audit_key is None else settings.audit_key.encode("utf-8")
+    return AuditLog(path, questions=settings.audit_questions, key=key)
+
+
 class KnowledgeGraph:
     """A store plus the models that fill and query it; models load on first use, not on open."""
 
@@ -66,7 +71,7 @@ class KnowledgeGraph:
         self.store = store
         self.settings = settings or Settings.from_env()
         self.retrieval_config = retrieval or RetrievalConfig()
-        self.audit = audit or (AuditLog(self.settings.audit_log) if self.settings.audit_log else None)
+        self.audit = audit or (_audit_log(self.settings.audit_log, self.settings) if self.settings.audit_log else None)
         self._recorded_model: str | None = None
         self._keys = KeyCache()
         self.caller: Caller | None = self.authenticate(key) if key is not None else None
@@ -90,7 +95,7 @@ class KnowledgeGraph:
         settings = settings or Settings.from_env()
         user, password = auth or (None, None)
         opened = open_store(location, user=user, password=password, database=database)
-        audit = AuditLog(audit_path(location, settings.audit_log))
+        audit = _audit_log(audit_path(location, settings.audit_log), settings)
         try:
             return cls(opened, settings, retrieval, audit=audit, key=key)
         except AuthenticationError:
@@ -243,15 +248,26 @@ class KnowledgeGraph:
         and holds ``text`` at ``[start:end]``; raises ``NotFoundError`` when the caller cannot see it."""
         return check_citation(doc_id, self.document(doc_id, groups, caller=caller), start, end, content_hash, text)
 
-    def delete(self, doc: str, user: str | None = None, caller: Caller | None = None) -> bool:
+    def delete(
+        self, doc: str, user: str | None = None, caller: Caller | None = None, scrub_audit: bool | None = None
+    ) -> bool:
         """Erase a document (by id, or by the path of the file it was ingested from) and everything derived from
-        it; ``False`` when it was not stored, or a curator cannot see it. Needs the curator role. Audited."""
+        it; ``False`` when it was not stored, or a curator cannot see it. Needs the curator role. Audited.
+
+        ``scrub_audit`` (default ``Settings.audit_scrub``): also replace the document's id and its passages' ids in
+        every earlier audit event, and in this deletion's own, by one keyed token (see ``AuditLog.scrub``)."""
         who = self._curator(caller, "delete documents")
         access = self._curating(who, user)
         doc_id = self.document_id(doc, caller=who)
         visible = access.groups is None or self.store.get_document(doc_id, access) is not None
+        scrub = (self.settings.audit_scrub if scrub_audit is None else scrub_audit) and self.audit is not None
+        graph = self.store.document_graph(doc_id) if visible and scrub else None
         deleted = visible and self.store.delete_document(doc_id)
-        self._record("delete", access, doc_ids=(doc_id,), existed=deleted)
+        if deleted and self.audit is not None and scrub:
+            token, changed = self.audit.scrub(doc_id, [c.id for c in graph.chunks] if graph else [])
+            self._record("delete", access, doc_ids=(token,), existed=True, scrubbed=changed)
+        else:
+            self._record("delete", access, doc_ids=(doc_id,), existed=deleted)
         return deleted
 
     def document_id(self, doc: str, caller: Caller | None = None) -> str:
@@ -304,13 +320,14 @@ class KnowledgeGraph:
         action: Action | None = None,
         limit: int | None = None,
         caller: Caller | None = None,
+        question: str | None = None,
     ) -> list[AuditEvent]:
-        """Audited events, oldest first; with ``limit``, the latest ``limit`` of those matching. Needs the
-        auditor role."""
+        """Audited events, oldest first; with ``limit``, the latest ``limit`` of those matching; ``question``
+        finds a question's events also where the log keeps only its keyed hash. Needs the auditor role."""
         self._authorised(caller, AUDIT, "read the audit log")
         if self.audit is None:
             raise ConfigError("no audit log is configured: set Settings.audit_log or KGRAG_AUDIT_LOG")
-        return self.audit.events(since=since, user=user, action=action, limit=limit)
+        return self.audit.events(since=since, user=user, action=action, limit=limit, question=question)
 
     def migrate_to(self, target: str | Path, progress: bool = False, caller: Caller | None = None) -> MigrationReport:
         """Copy every document of this store, with everything derived from it, into the store at ``target`` (a path

@@ -321,18 +321,23 @@ def documents(groups: tuple[str, ...] | None, as_json: bool, **options: Any) -> 
 @cli.command()
 @click.argument("doc")
 @click.option("--as", "user", help="Who is deleting (recorded in the audit log).")
+@click.option(
+    "--scrub-audit/--keep-audit",
+    default=None,
+    help="Also replace the document's id in earlier audit events by a keyed token (default: KGRAG_AUDIT_SCRUB).",
+)
 @store_option
 @handle_errors
-def delete(doc: str, user: str | None, as_json: bool, **options: Any) -> None:
+def delete(doc: str, user: str | None, scrub_audit: bool | None, as_json: bool, **options: Any) -> None:
     """Erase a document (by id, or by the path of the file it was ingested from) and everything derived from it.
 
     \b
     kgrag delete 3f2a9c... --as dpo
-    kgrag delete data/restricted/board-memo-aurora.md
+    kgrag delete data/restricted/board-memo-aurora.md --scrub-audit
     """
     with _open(options) as kg:
         doc_id = kg.document_id(doc)
-        deleted = kg.delete(doc_id, user=user)
+        deleted = kg.delete(doc_id, user=user, scrub_audit=scrub_audit)
     if as_json:
         _echo_json({"id": doc_id, "deleted": deleted})
     elif deleted:
@@ -380,19 +385,27 @@ def _parse_since(_ctx: click.Context, _param: click.Parameter, value: str | None
 @click.option("--action", type=click.Choice(ACTIONS), help="Only this kind of event.")
 @click.option("--since", callback=_parse_since, help="Only events at or after this ISO time (UTC if no zone).")
 @click.option("--limit", type=click.IntRange(min=1), help="Only the latest N matching events.")
+@click.option("--question", help="Only queries of this question (found by its keyed hash where only that is kept).")
 @store_option
 @handle_errors
 def audit(
-    user: str | None, action: str | None, since: datetime | None, limit: int | None, as_json: bool, **options: Any
+    user: str | None,
+    action: str | None,
+    since: datetime | None,
+    limit: int | None,
+    question: str | None,
+    as_json: bool,
+    **options: Any,
 ) -> None:
     """Show the audit log: who queried what and was shown which documents, who deleted or re-grouped one.
 
     \b
     kgrag audit --user alice --since 2025-03-01 --limit 20
     kgrag audit --action delete --json
+    kgrag audit --question "Who acquired Nordlys Bio?"
     """
     with _open(options) as kg:
-        events = kg.audit_events(since=since, user=user, action=action, limit=limit)
+        events = kg.audit_events(since=since, user=user, action=action, limit=limit, question=question)
     if as_json:
         _echo_json([e.to_dict() for e in events])
         return
@@ -404,9 +417,12 @@ def audit(
             detail = f"{e.request} -> {e.status}"
         elif e.action == "query":
             unverified = f", {e.citation_problems} unverified citation(s)" if e.citation_problems else ""
-            detail = f"{e.status}, {len(e.doc_ids)} document(s){unverified}: {textwrap.shorten(e.question or '', 60)}"
+            asked = e.question or ("(question hashed)" if e.question_hash else "(no question kept)")
+            detail = f"{e.status}, {len(e.doc_ids)} document(s){unverified}: {textwrap.shorten(asked, 60)}"
         else:
             detail = " ".join(e.doc_ids) + ("" if e.existed else " (no such document)")
+            if e.scrubbed is not None:
+                detail += f" (scrubbed from {e.scrubbed} earlier event(s))"
             if e.action == "acl_set":
                 detail += f" -> {','.join(e.acl or ())}"
         click.echo(f"{e.time[:19]}  {e.action:<8} {e.user or '-':<12} {groups:<16} {detail}")

@@ -312,9 +312,10 @@ def create_app(kg: KnowledgeGraph, config: ServiceConfig | None = None, *, warm:
         return _document(doc) | {"start": start, "end": end, "text": doc.text[start:end]}
 
     @app.delete("/documents/{doc_id}", tags=["documents"])
-    def delete(doc_id: str, who: Authenticated) -> dict[str, Any]:
-        """Erase a document and everything derived from it (curators)."""
-        if not kg.delete(doc_id, caller=who):
+    def delete(doc_id: str, who: Authenticated, scrub_audit: bool | None = None) -> dict[str, Any]:
+        """Erase a document and everything derived from it (curators); ``scrub_audit`` also replaces its id in
+        earlier audit events by a keyed token (default: the server's ``KGRAG_AUDIT_SCRUB``)."""
+        if not kg.delete(doc_id, caller=who, scrub_audit=scrub_audit):
             raise NotFoundError(f"no document {doc_id!r}")
         return {"id": doc_id, "deleted": True}
 
@@ -364,9 +365,11 @@ def create_app(kg: KnowledgeGraph, config: ServiceConfig | None = None, *, warm:
         action: str | None = None,
         since: datetime | None = None,
         limit: int | None = None,
+        question: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Audited events, oldest first (auditors)."""
-        return [e.to_dict() for e in kg.audit_events(since, user, action, limit, caller=who)]  # type: ignore[arg-type]
+        """Audited events, oldest first (auditors); ``question`` also finds a question kept only as its hash."""
+        events = kg.audit_events(since, user, action, limit, caller=who, question=question)  # type: ignore[arg-type]
+        return [e.to_dict() for e in events]
 
     @app.get("/stats", tags=["documents"])
     def stats(who: Authenticated) -> dict[str, int]:

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from kg.audit import QUESTION_POLICIES, QuestionPolicy
 from kg.embedding import DEFAULT_EMBEDDING_MODEL
 from kg.errors import ConfigError
 from kg.model import PII_MODES, PiiMode
@@ -19,7 +20,11 @@ _ENV = {
     "domain": "KGRAG_DOMAIN",
     "audit_log": "KGRAG_AUDIT_LOG",
     "pii_mode": "KGRAG_PII",
+    "audit_questions": "KGRAG_AUDIT_QUESTIONS",
+    "audit_key": "KGRAG_AUDIT_KEY",
+    "audit_scrub": "KGRAG_AUDIT_SCRUB",
 }
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,9 @@ class Settings:
     ``domain`` is an optional domain pack (entity patterns, predicate synonyms, ontology), see
     ``extraction/domain.py``. ``audit_log`` is where queries, deletions and ACL changes are recorded (default:
     beside the store file, see ``kg/audit.py``). ``pii_mode`` is the default for ingestion's ``pii``: ``off``,
-    ``redact`` or ``mask`` (see ``extraction/pii.py``).
+    ``redact`` or ``mask`` (see ``extraction/pii.py``). ``audit_questions`` is what the log keeps of a query's
+    text (``text``, a keyed hash: ``hash``, or ``none``); ``audit_key`` the secret of those hashes (default: a key
+    file made beside the log); ``audit_scrub`` makes every deletion scrub the document's id from earlier events.
     """
 
     spacy_model: str = DEFAULT_SPACY_MODEL
@@ -41,6 +48,9 @@ class Settings:
     embedding_batch_size: int = 64
     audit_log: str | None = None
     pii_mode: PiiMode = "off"
+    audit_questions: QuestionPolicy = "text"
+    audit_key: str | None = None
+    audit_scrub: bool = False
 
     def __post_init__(self) -> None:
         if self.chunk_max_chars < 100:
@@ -51,6 +61,10 @@ class Settings:
             raise ConfigError(f"domain pack {self.domain!r} does not exist")
         if self.pii_mode not in PII_MODES:
             raise ConfigError(f"pii_mode must be one of {', '.join(PII_MODES)}, got {self.pii_mode!r}")
+        if self.audit_questions not in QUESTION_POLICIES:
+            raise ConfigError(
+                f"audit_questions must be one of {', '.join(QUESTION_POLICIES)}, got {self.audit_questions!r}"
+            )
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -60,5 +74,15 @@ class Settings:
         if unknown:
             raise ConfigError(f"unknown settings: {', '.join(sorted(unknown))}")
         values: dict[str, object] = {name: os.environ[var] for name, var in _ENV.items() if os.environ.get(var)}
+        if "audit_scrub" in values:
+            values["audit_scrub"] = _flag(_ENV["audit_scrub"], str(values["audit_scrub"]))
         values.update({k: v for k, v in overrides.items() if v is not None})
         return replace(cls(), **values)  # type: ignore[arg-type]
+
+
+def _flag(variable: str, value: str) -> bool:
+    if value.strip().lower() in _TRUE:
+        return True
+    if value.strip().lower() in _FALSE:
+        return False
+    raise ConfigError(f"{variable} must be one of {', '.join(_TRUE + _FALSE)}, got {value!r}")

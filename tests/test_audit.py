@@ -182,6 +182,99 @@ def test_cli_audit(store_path: str) -> None:
     assert code == 2 and "not an ISO date" in err
 
 
+def test_question_policies_keep_text_a_keyed_hash_or_nothing(tmp_path: Path) -> None:
+    asked = "Does Jane Roe's file mention Veltrazumab?"
+    hashed = AuditLog(tmp_path / "hashed.jsonl", questions="hash")
+    hashed.record(AuditEvent.now("query", user="alice", question=asked, status="answered"))
+    hashed.record(AuditEvent.now("query", user="alice", question="something else", status="answered"))
+    assert "Jane Roe" not in hashed.path.read_text(encoding="utf-8")
+    [found] = hashed.events(question="  Does Jane Roe's   file mention Veltrazumab? ")  # spacing does not matter
+    assert found.question is None and found.question_hash == hashed.digest(asked)
+    key_file = Path(str(hashed.path) + ".key")
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    # The key is kept: a log opened again hashes alike; another key hashes otherwise.
+    assert AuditLog(hashed.path, questions="hash").events(question=asked) == [found]
+    assert AuditLog(hashed.path, key=b"another secret").events(question=asked) == []
+
+    nothing = AuditLog(tmp_path / "none.jsonl", questions="none")
+    nothing.record(AuditEvent.now("query", user="alice", question=asked, status="answered"))
+    [event] = nothing.events()
+    assert (event.question, event.question_hash, event.status) == (None, None, "answered")
+    assert "Jane" not in nothing.path.read_text(encoding="utf-8")
+    with pytest.raises(AuditError, match="question policy"):
+        AuditLog(tmp_path / "x.jsonl", questions="sometimes")  # type: ignore[arg-type]
+
+
+def test_scrub_replaces_a_document_everywhere_by_one_token(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "audit.jsonl", key=b"k")
+    log.record(AuditEvent.now("query", user="a", question="q1", doc_ids=("d1", "d2"), chunk_ids=("c1", "c2", "c9")))
+    log.record(AuditEvent.now("acl_set", user="b", doc_ids=("d2",), acl=("board",), existed=True))
+    log.record(AuditEvent.now("query", user="c", question="q2", doc_ids=("d1",), chunk_ids=("c2",)))
+    token, changed = log.scrub("d1", ["c1", "c2"])
+    assert changed == 2 and token.startswith("erased:") and "d1" not in token
+    first, acl, second = log.events()
+    assert first.doc_ids == (token, "d2") and first.chunk_ids == (token, "c9")
+    assert acl.doc_ids == ("d2",)
+    assert second.doc_ids == (token,) and second.chunk_ids == (token,)
+    assert log.scrub("d1") == (token, 0)  # nothing left to scrub; the same token for the same document
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_delete_can_scrub_the_audit_log(store_path: str, tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "audit.jsonl")
+    kg = KnowledgeGraph(SQLiteStore(store_path), Settings(), audit=log)
+    kg.retriever = FixedRetriever(kg, evidence_from(CONTRACT.acquisition()))
+    result = kg.query("Who acquired Nordlys Bio?", user="alice")
+    kg.set_groups("secret", ["board", "legal"], user="bob")
+    assert kg.delete("press", user="dpo", scrub_audit=True)
+    kg.close()
+
+    query, acl, delete = log.events()
+    text = log.path.read_text(encoding="utf-8")
+    assert '"press"' not in text and not any(p.chunk_id in text for p in result.passages)
+    [token] = query.doc_ids
+    assert set(query.chunk_ids) == {token}
+    assert (delete.action, delete.user, delete.doc_ids, delete.existed, delete.scrubbed) == (
+        "delete",
+        "dpo",
+        (token,),
+        True,
+        1,
+    )
+    assert acl.doc_ids == ("secret",)  # other documents' events are untouched
+
+
+def test_audit_policy_from_settings_and_env(store_path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KGRAG_AUDIT_QUESTIONS", "hash")
+    monkeypatch.setenv("KGRAG_AUDIT_SCRUB", "yes")
+    monkeypatch.setenv("KGRAG_AUDIT_KEY", "a shared secret")
+    settings = Settings.from_env()
+    assert (settings.audit_questions, settings.audit_scrub, settings.audit_key) == ("hash", True, "a shared secret")
+    with KnowledgeGraph.open(store_path, settings) as kg:
+        kg.retriever = FixedRetriever(kg, evidence_from(CONTRACT.acquisition()))
+        kg.query("Who acquired Nordlys Bio?", user="alice")
+        assert kg.delete("press")  # scrubs by default now
+        query, delete = kg.audit_events()
+        assert query.question is None and kg.audit_events(question="Who acquired Nordlys Bio?") == [query]
+        assert delete.scrubbed == 1 and query.doc_ids == delete.doc_ids
+    monkeypatch.setenv("KGRAG_AUDIT_SCRUB", "perhaps")
+    with pytest.raises(ConfigError, match="KGRAG_AUDIT_SCRUB"):
+        Settings.from_env()
+    with pytest.raises(ConfigError, match="audit_questions"):
+        Settings(audit_questions="all")  # type: ignore[arg-type]
+
+
+def test_cli_scrub_and_question_filter(store_path: str) -> None:
+    assert run("acl", "set", "secret", "legal", "--as", "bob", "--store", store_path)[0] == 0
+    code, out, _ = run("delete", "secret", "--as", "dpo", "--scrub-audit", "--store", store_path)
+    assert code == 0, out
+    code, out, _ = run("audit", "--store", store_path)
+    assert "secret" not in out and "scrubbed from 1 earlier event(s)" in out
+    assert '"secret"' not in Path(store_path + ".audit.jsonl").read_text(encoding="utf-8")
+    code, out, _ = run("audit", "--store", store_path, "--question", "never asked", "--json")
+    assert code == 0 and json.loads(out) == []
+
+
 @pytest.mark.slow
 def test_cli_query_is_audited_and_verified(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"

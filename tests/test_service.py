@@ -193,6 +193,17 @@ def test_roles_per_endpoint(server: Server, keys: dict[str, str]) -> None:
         assert code(http.delete("/documents/press")) == "not_found"
 
 
+def test_delete_scrubs_the_audit_log_on_request(server: Server, keys: dict[str, str]) -> None:
+    with client(server, keys["carol"]) as http:
+        assert http.put("/documents/memo/groups", json={"groups": ["board"]}).status_code == 200
+        assert http.delete("/documents/memo", params={"scrub_audit": "true"}).json()["deleted"]
+    with client(server, keys["audrey"]) as http:
+        events = http.get("/audit").json()
+    assert not any("memo" in e["doc_ids"] for e in events)
+    [delete] = [e for e in events if e["action"] == "delete"]
+    assert delete["scrubbed"] == 1 and delete["doc_ids"][0].startswith("erased:")
+
+
 def test_show_a_span(server: Server, keys: dict[str, str]) -> None:
     graph = CONTRACT.acquisition()
     chunk = graph.chunks[1]
