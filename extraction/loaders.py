@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kg.errors import LoadError
+from kg.errors import InvalidArgument, LoadError
+from kg.export import GraphView, is_export, read_rdf
 from kg.model import sha256_bytes
 
 log = logging.getLogger(__name__)
@@ -495,6 +496,31 @@ def _rdf_parser(fmt: str) -> Callable[[bytes], _Parsed]:
         return out.parsed(None, {"triples": len(graph)})
 
     return parse
+
+
+def load_export(path: Path) -> GraphView | None:
+    """A kgrag export (``kgrag export --format turtle|jsonld``) read back as the records it was made from, so that
+    ingesting it restores them with their provenance; ``None`` for any other file, which ``load_file`` reads."""
+    fmt = _RDF_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        return None
+    from rdflib import Graph
+
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise LoadError(path, f"cannot read: {e.strerror or e}") from e
+    graph = Graph()
+    try:
+        graph.parse(data=raw, format=fmt)
+    except Exception:  # rdflib raises parser-specific types; load_file reports the file as invalid RDF
+        return None
+    if not is_export(graph):
+        return None
+    try:
+        return read_rdf(graph)
+    except (InvalidArgument, KeyError, ValueError) as e:
+        raise LoadError(path, f"malformed kgrag export: {e}") from e
 
 
 _HANDLERS: dict[str, tuple[Callable[[bytes], _Parsed], str]] = {

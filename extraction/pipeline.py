@@ -10,7 +10,7 @@ import bisect
 import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +18,15 @@ import numpy as np
 from tqdm import tqdm
 
 from extraction.chunking import chunk_text
-from extraction.loaders import LoadedDocument, iter_files, load_file, load_text
+from extraction.loaders import LoadedDocument, iter_files, load_export, load_file, load_text
 from extraction.nlp import Extraction, Extractor, RawMention
 from extraction.pii import PiiDetector, PiiSpan, protect, stored_mode, without_values
 from extraction.records import FailedSource, IngestReport, TextRecord
 from extraction.resolve import GROUPS, EntityResolver
+from kg.backend import document_entities
 from kg.embedding import Embedder, model_id
 from kg.errors import ConfigError, InvalidArgument, KgragError, LoadError
+from kg.export import GraphView
 from kg.model import (
     PII_MODES,
     PUBLIC_GROUP,
@@ -78,6 +80,14 @@ class _Pending:
     loaded: LoadedDocument
     placeholders: tuple[PiiSpan, ...] = ()  # where a redacted text's values were
     twins: tuple[str, ...] = ()  # ids the same file may be stored under from an earlier ingest
+
+
+@dataclass(frozen=True)
+class _Restore:
+    """A kgrag export found among the files: its documents are written back as they were exported."""
+
+    source: str
+    view: GraphView
 
 
 def document_id(key: str) -> str:
@@ -160,8 +170,11 @@ class IngestionPipeline:
             except LoadError as e:
                 tally.failed.append(FailedSource(e.path, e.reason))
 
-        def load(path: Path, doc_id: str, twins: tuple[str, ...]) -> _Pending | FailedSource:
+        def load(path: Path, doc_id: str, twins: tuple[str, ...]) -> _Pending | _Restore | FailedSource:
             try:
+                view = load_export(path)
+                if view is not None:
+                    return _Restore(str(path), view)
                 loaded = load_file(path)
             except LoadError as e:
                 return FailedSource(e.path, e.reason)
@@ -198,7 +211,7 @@ class IngestionPipeline:
 
     def _run(
         self,
-        items: Iterable[_Pending | FailedSource],
+        items: Iterable[_Pending | _Restore | FailedSource],
         total: int | None,
         groups: Sequence[str],
         progress: bool,
@@ -216,6 +229,9 @@ class IngestionPipeline:
                     if isinstance(item, FailedSource):
                         log.warning("skipped %s: %s", item.source, item.reason)
                         tally.failed.append(item)
+                        bar.update(1)
+                    elif isinstance(item, _Restore):
+                        self._restore(item, group_tuple, force, tally)
                         bar.update(1)
                     elif not force and self._is_current(item, group_tuple, pii):
                         tally.unchanged += 1
@@ -237,6 +253,39 @@ class IngestionPipeline:
                     bar.update(1)
         finally:
             bar.close()
+
+    def _restore(self, item: _Restore, groups: tuple[str, ...], force: bool, tally: _Tally) -> None:
+        """Write an export's documents back with their chunks, mentions and relations as exported (ids, spans and
+        provenance kept) and their chunks embedded again; like any ingested file, they get the ingest's groups."""
+        view = item.view
+        stored = {e.id: (e.name, e.type) for e in view.entities}
+        for doc in view.documents:
+            if not force and self.store.document_version(doc.id) == doc.content_hash:
+                if tuple(sorted(self.store.get_document(doc.id, Access.unrestricted()).groups)) != groups:
+                    self.store.set_groups(doc.id, groups)
+                tally.unchanged += 1
+                continue
+            chunks = tuple(c for c in view.chunks if c.doc_id == doc.id)
+            mentions = tuple(m for m in view.mentions if m.doc_id == doc.id)
+            relations = tuple(r for r in view.relations if r.provenance.doc_id == doc.id)
+            vectors = self.embedder.encode([_embedding_text(doc.title, c.text) for c in chunks])
+            graph = DocumentGraph(
+                document=replace(doc, groups=groups),
+                chunks=chunks,
+                embeddings=np.ascontiguousarray(vectors),
+                entities=document_entities(mentions, relations, lambda ids: {i: stored[i] for i in ids if i in stored}),
+                mentions=mentions,
+                relations=relations,
+                embedding_model=model_id(self.embedder.model_name),
+            )
+            try:
+                self.store.write_document(graph)
+            except KgragError as e:
+                tally.failed.append(FailedSource(f"{item.source}#{doc.id}", f"cannot store: {e}"))
+                continue
+            tally.ingested += 1
+            tally.chunks += len(chunks)
+            tally.relations += len(relations)
 
     def _document_id(self, keys: list[str]) -> str:
         """The id of the first of ``keys`` already stored, else of the first."""

@@ -29,7 +29,7 @@ from typing import Any, Literal, get_args
 from kg.errors import AuditError
 from kg.stores import is_neo4j_uri
 
-Action = Literal["query", "delete", "acl_set", "principal", "request"]
+Action = Literal["query", "delete", "acl_set", "principal", "request", "export"]
 ACTIONS: tuple[str, ...] = get_args(Action)
 QuestionPolicy = Literal["text", "hash", "none"]
 QUESTION_POLICIES: tuple[str, ...] = get_args(QuestionPolicy)
@@ -45,7 +45,8 @@ class AuditEvent:
     A ``principal`` event is a change (``add``, ``grant``, ``revoke``, ``rotate``, ``remove``) of the registry
     entry ``principal``, leaving it with ``acl`` and ``roles``; a ``request`` is one call to the service
     (``request`` is its method and route, ``status`` its HTTP status). ``question_hash`` replaces ``question``
-    under the ``hash`` policy; ``scrubbed`` is how many earlier events a deletion scrubbed the document from."""
+    under the ``hash`` policy; ``scrubbed`` is how many earlier events a deletion scrubbed the document from; an
+    ``export`` lists the documents exported."""
 
     time: str  # UTC, ISO 8601
     action: Action

@@ -15,6 +15,7 @@ from extraction.records import FailedSource, IngestReport, TextRecord
 from kg.audit import Action, AuditEvent, AuditLog, audit_path
 from kg.embedding import model_id
 from kg.errors import AuthenticationError, ConfigError, InvalidArgument, NotFoundError, PermissionDenied, StaleCitation
+from kg.export import Export, GraphView, check_format, read_view, serialise
 from kg.migrate import MigrationReport, migrate
 from kg.model import PUBLIC_GROUP, Access, Document, PiiMode, Principal, StoreStats, clean_groups
 from kg.store import GraphStore
@@ -36,7 +37,7 @@ from kgrag.auth import (
 from kgrag.settings import DEFAULT_STORE, Settings
 from retrieval.citations import check_citation, version_prefix_problem
 from retrieval.config import RetrievalConfig, check_query
-from retrieval.masking import cleared, mask_document
+from retrieval.masking import cleared, mask_document, mask_view
 from retrieval.result import CitationCheck, RetrievalResult
 
 if TYPE_CHECKING:  # the models and what uses them load on first use, so that opening a store stays fast
@@ -233,6 +234,30 @@ class KnowledgeGraph:
         access = self._reader(caller, groups, None)
         found = self.store.documents(access)
         return list(found) if cleared(access) else [mask_document(d) for d in found]
+
+    def graph_view(
+        self, groups: Sequence[str] | None = None, user: str | None = None, caller: Caller | None = None
+    ) -> GraphView:
+        """Everything a reader in ``groups`` may see: visible documents with their chunks, mentions and relations, and
+        the entities they name as that caller may see them; personal data masked unless they are in ``pii``.
+        Audited as an ``export`` of those documents."""
+        access = self._reader(caller, groups, user)
+        view = read_view(self.store, access)
+        self._record("export", access, doc_ids=tuple(d.id for d in view.documents))
+        return view if cleared(access) else mask_view(view)
+
+    def export(
+        self,
+        fmt: str,
+        groups: Sequence[str] | None = None,
+        user: str | None = None,
+        caller: Caller | None = None,
+    ) -> Export:
+        """``graph_view`` as files: ``turtle`` or ``jsonld`` (RDF with PROV-O provenance, which
+        ``ingest`` restores), ``graphml`` (networkx, for Gephi or yEd), ``csv`` (``entities.csv`` and
+        ``relations.csv``)."""
+        checked = check_format(fmt)
+        return serialise(self.graph_view(groups, user, caller), checked)
 
     def verify_citation(
         self,

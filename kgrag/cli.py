@@ -15,12 +15,14 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
 from functools import wraps
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from kg.audit import ACTIONS
 from kg.errors import InvalidArgument, KgragError, StaleCitation
+from kg.export import EXPORT_FORMATS
 from kg.model import PII_MODES, PiiMode, Principal, StoreStats, clean_groups
 from kgrag.api import KnowledgeGraph
 from kgrag.settings import Settings
@@ -316,6 +318,57 @@ def documents(groups: tuple[str, ...] | None, as_json: bool, **options: Any) -> 
     else:
         for d in docs:
             click.echo(f"{d.id}  {d.media_type:<24} {','.join(d.groups):<16} {d.title}")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="turtle", show_default=True)
+@click.option("--out", type=click.Path(), help="The file to write (a folder for csv); default: standard output.")
+@click.option("--groups", callback=_split_groups, help="The caller's access groups (default: public).")
+@click.option("--as", "user", help="Who is exporting (recorded in the audit log).")
+@store_option
+@handle_errors
+def export(
+    fmt: str, out: str | None, groups: tuple[str, ...] | None, user: str | None, as_json: bool, **options: Any
+) -> None:
+    """Export what the caller may see: entities with types and aliases, relations with their provenance.
+
+    Turtle and JSON-LD are RDF with PROV-O (each relation also a statement derived from its document version, with
+    its span); ingesting such a file restores the graph. GraphML is for Gephi or yEd; csv writes entities.csv and
+    relations.csv into the folder --out.
+
+    \b
+    kgrag export --format turtle --out graph.ttl
+    kgrag export --format graphml --groups public --out graph.graphml
+    """
+    with _open(options) as kg:
+        exported = kg.export(fmt, groups, user)
+    if out is None:
+        if len(exported.files) > 1:
+            raise click.UsageError(f"{fmt} writes {len(exported.files)} files: give a folder with --out")
+        click.echo(next(iter(exported.files.values())), nl=False)
+        return
+    target = Path(out)
+    written = [target / name for name in exported.files] if len(exported.files) > 1 else [target]
+    try:
+        written[0].parent.mkdir(parents=True, exist_ok=True)
+        for path, text in zip(written, exported.files.values(), strict=True):
+            path.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise click.ClickException(f"cannot write {e.filename or out}: {e.strerror or e}") from e
+    summary = {
+        "format": exported.format,
+        "files": [str(p) for p in written],
+        "documents": exported.documents,
+        "entities": exported.entities,
+        "relations": exported.relations,
+    }
+    if as_json:
+        _echo_json(summary)
+    else:
+        click.echo(
+            f"exported {exported.documents} documents, {exported.entities} entities, {exported.relations} relations"
+            f" to {', '.join(summary['files'])}"
+        )
 
 
 @cli.command()

@@ -24,7 +24,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -58,6 +58,7 @@ ERRORS: tuple[tuple[type[KgragError], int, str], ...] = (
     (StoreError, 503, "store_unavailable"),
     (KgragError, 400, "rejected"),
 )
+EXPORT_MEDIA_TYPES = {"turtle": "text/turtle", "jsonld": "application/ld+json", "graphml": "application/xml"}
 UNAUDITED = frozenset({"/health", "/ready", "/docs", "/openapi.json", "/docs/oauth2-redirect"})
 
 
@@ -289,6 +290,15 @@ def create_app(kg: KnowledgeGraph, config: ServiceConfig | None = None, *, warm:
     def query(body: QueryRequest, who: Authenticated) -> dict[str, Any]:
         """Cited evidence for a question: the same JSON as ``kgrag query --json``."""
         return kg.query(body.question, k=body.k, groups=body.groups, caller=who).to_dict()
+
+    @app.get("/export", tags=["documents"])
+    def export(who: Authenticated, format: str = "turtle", groups: str | None = None) -> Response:
+        """What the caller may see as one file: ``turtle``, ``jsonld`` or ``graphml`` (``csv`` is two files: use the
+        CLI or the API)."""
+        if format not in EXPORT_MEDIA_TYPES:
+            raise InvalidArgument(f"format must be one of {', '.join(EXPORT_MEDIA_TYPES)}, got {format!r}")
+        exported = kg.export(format, groups=_groups(groups), caller=who)
+        return Response(next(iter(exported.files.values())), media_type=EXPORT_MEDIA_TYPES[format])
 
     @app.get("/documents", tags=["documents"])
     def documents(who: Authenticated, groups: str | None = None) -> list[dict[str, Any]]:

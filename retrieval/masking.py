@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from kg.export import GraphView
 from kg.model import Access, Document
 from kg.store import GraphStore
 from retrieval.result import GraphPath, LinkedEntity, Passage, RetrievalResult, TripleEvidence
@@ -76,6 +77,34 @@ def mask_document(doc: Document) -> Document:
         title=mask_text(doc.title, value_spans(doc.metadata, "title")),
         metadata=metadata,
     )
+
+
+def mask_view(view: GraphView) -> GraphView:
+    """An export as a caller without clearance sees it: texts and titles masked, mentions of a value shown as the
+    masked slice, and an entity with such a mention (or named like a value) named by the value's kind."""
+    documents = {d.id: mask_document(d) for d in view.documents}
+    values: dict[str, str] = {}
+    kinds: dict[str, str] = {}
+    mentions = []
+    for doc in view.documents:
+        for span in value_spans(doc.metadata):
+            values.setdefault(doc.text[span.start : span.end].casefold(), span.kind)
+    for mention in view.mentions:
+        doc = view.document(mention.doc_id)
+        hit = next((s for s in value_spans(doc.metadata) if mention.start < s.end and s.start < mention.end), None)
+        if hit is not None:
+            kinds.setdefault(mention.entity_id, hit.kind)
+            mention = replace(mention, text=documents[doc.id].text[mention.start : mention.end])
+        mentions.append(mention)
+    entities = []
+    for entity in view.entities:
+        kind = kinds.get(entity.id) or _within(entity.name, values)
+        if kind:
+            entity = replace(entity, name=f"[{kind}]", aliases=())
+        else:
+            entity = replace(entity, aliases=tuple(a for a in entity.aliases if not _within(a, values)))
+        entities.append(entity)
+    return replace(view, documents=tuple(documents.values()), entities=tuple(entities), mentions=tuple(mentions))
 
 
 class ResultMasker:

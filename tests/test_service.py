@@ -310,3 +310,18 @@ def test_upload_then_query_with_the_models(tmp_path: Path) -> None:
         with client(running, outsider) as http:
             assert http.post("/query", json=question).json()["passages"] == []
     kg.close()
+
+
+def test_export_holds_only_what_the_caller_may_see(server: Server, keys: dict[str, str]) -> None:
+    with client(server, keys["alice"]) as http:
+        turtle = http.get("/export", params={"format": "turtle"})
+        graphml = http.get("/export", params={"format": "graphml"})
+        widened = http.get("/export", params={"groups": "public,board"})
+        unknown = http.get("/export", params={"format": "csv"})
+    assert turtle.status_code == 200 and turtle.headers["content-type"].startswith("text/turtle")
+    assert "Veltrazumab" in turtle.text and "Nevoxil" not in turtle.text
+    assert "Veltrazumab" in graphml.text and "Nevoxil" not in graphml.text
+    assert widened.status_code == 403 and code(widened) == "forbidden"
+    assert unknown.status_code == 400 and code(unknown) == "invalid_argument"
+    with client(server, keys["admin"]) as http:
+        assert "Nevoxil" in http.get("/export").text
