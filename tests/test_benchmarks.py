@@ -15,11 +15,11 @@ from kg.sqlite_store import SQLiteStore
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("module", ["benchmarks.neo4j"])
-def test_help_runs(module: str) -> None:
+@pytest.mark.parametrize(("module", "option"), [("benchmarks.neo4j", "--neo4j"), ("benchmarks.latency", "--passages")])
+def test_help_runs(module: str, option: str) -> None:
     command = [sys.executable, "-m", module, "--help"]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
-    assert "usage:" in done.stdout and "--neo4j" in done.stdout
+    assert "usage:" in done.stdout and option in done.stdout
 
 
 def test_write_rate_counts_every_relationship(tmp_path: Path) -> None:
