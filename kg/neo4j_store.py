@@ -297,6 +297,19 @@ class Neo4jStore:
         rows = self._run(cypher.load("document_get"), doc_id=doc_id, groups=_groups(access))
         return self._document(rows[0]["document"]) if rows else None
 
+    def get_documents(self, doc_ids: Sequence[str], access: Access) -> list[Document]:
+        ids = list(dict.fromkeys(doc_ids))
+        if not ids:
+            return []
+        found = {
+            d.id: d
+            for d in (
+                self._document(r["document"])
+                for r in self._run(cypher.load("documents_get"), ids=ids, groups=_groups(access))
+            )
+        }
+        return [found[i] for i in ids if i in found]
+
     def documents(self, access: Access) -> Iterator[Document]:
         for row in self._run(cypher.load("documents_list"), groups=_groups(access)):
             yield self._document(row["document"])
@@ -335,26 +348,42 @@ class Neo4jStore:
         return [found[i] for i in ids if i in found]
 
     def vector_search(self, vector: np.ndarray, k: int, access: Access) -> list[ChunkHit]:
-        if k < 1 or self._dimension() is None:
-            return []
-        query = np.asarray(vector, dtype=np.float32).ravel()
-        norm = float(np.linalg.norm(query))
-        if norm == 0 or not np.isfinite(norm):
-            return []
-        rows = self._oversampled(
-            cypher.load("vector_search"), k, access, vector=(query / norm).astype(np.float32).tolist()
-        )
-        # The index reports cosine rescaled to [0, 1]; give callers the cosine itself, as the embedded store does.
-        return [ChunkHit(r["id"], 2.0 * float(r["score"]) - 1.0) for r in rows]
+        return self.vector_searches(np.asarray(vector, dtype=np.float32).reshape(1, -1), k, access)[0]
+
+    def vector_searches(self, vectors: np.ndarray, k: int, access: Access) -> list[list[ChunkHit]]:
+        queries = np.asarray(vectors, dtype=np.float32)
+        if queries.ndim != 2:
+            raise StoreError(f"query vectors must be a matrix (one row a query), got shape {queries.shape}")
+        if k < 1 or not len(queries) or self._dimension() is None:
+            return [[] for _ in queries]
+        norms = np.linalg.norm(queries, axis=1)
+        usable = [i for i, n in enumerate(norms) if n > 0 and np.isfinite(n)]
+        unit = [(queries[i] / norms[i]).astype(np.float32).tolist() for i in usable]
+        found = self._oversampled(cypher.load("vector_searches"), "vectors", unit, k, access)
+        results: list[list[ChunkHit]] = [[] for _ in queries]
+        for i, rows in zip(usable, found, strict=True):
+            # The index reports cosine rescaled to [0, 1]; give callers the cosine itself, as the embedded store does.
+            results[i] = [ChunkHit(r["id"], 2.0 * float(r["score"]) - 1.0) for r in rows]
+        return results
 
     def lexical_search(self, query: str, k: int, access: Access, field: LexicalField = "text") -> list[ChunkHit]:
+        return self.lexical_searches([query], k, access, field)[0]
+
+    def lexical_searches(
+        self, queries: Sequence[str], k: int, access: Access, field: LexicalField = "text"
+    ) -> list[list[ChunkHit]]:
         if field not in ("text", "title"):
             raise StoreError(f"unknown lexical field {field!r}: use 'text' or 'title'")
-        match = fts_query(query)
-        if match is None or k < 1:
-            return []
-        rows = self._oversampled(cypher.load("lexical_search"), k, access, query=f"{field}:({match})")
-        return [ChunkHit(r["id"], float(r["score"])) for r in rows]
+        matches = [fts_query(q) for q in queries]
+        usable = [i for i, m in enumerate(matches) if m is not None]
+        results: list[list[ChunkHit]] = [[] for _ in queries]
+        if k < 1 or not usable:
+            return results
+        scoped = [f"{field}:({matches[i]})" for i in usable]
+        found = self._oversampled(cypher.load("lexical_searches"), "queries", scoped, k, access)
+        for i, rows in zip(usable, found, strict=True):
+            results[i] = [ChunkHit(r["id"], float(r["score"])) for r in rows]
+        return results
 
     def identifier_chunks(self, values: Sequence[str], access: Access, limit: int = 20) -> dict[str, list[str]]:
         # Only what kg.text.identifiers accepts reaches the index query: letters, digits and dashes, quoted.
@@ -522,19 +551,33 @@ class Neo4jStore:
                 self._run(cypher.load(statement), dimensions=int(dimension), write=True)
         self._run(cypher.load("schema/await_index"), name=VECTOR_INDEX, seconds=INDEX_WAIT_SECONDS)
 
-    def _oversampled(self, statement: str, k: int, access: Access, **params: Any) -> list[dict[str, Any]]:
-        """Run a top-k index query, widening the index's candidate list until ``k`` readable rows survive the
-        access filter or the index has nothing more to give."""
+    def _oversampled(
+        self, statement: str, name: str, items: list[Any], k: int, access: Access
+    ) -> list[list[dict[str, Any]]]:
+        """Run a batched top-k index query (``items`` as the list parameter ``name``; rows carry their item's
+        ``row``), widening the index's candidate list for the items with fewer than ``k`` readable rows until they
+        have ``k`` or the index has nothing more to give. Rows of each item come back best first."""
+        results: list[list[dict[str, Any]]] = [[] for _ in items]
+        pending = list(range(len(items)))
         candidates = max(4 * k, 50)
         total: int | None = None
-        while True:
-            rows = self._run(statement, k=k, candidates=candidates, groups=_groups(access), **params)
-            if len(rows) >= k or access.groups is None:
-                return rows
+        while pending:
+            rows = self._run(
+                statement, k=k, candidates=candidates, groups=_groups(access), **{name: [items[i] for i in pending]}
+            )
+            by_row: dict[int, list[dict[str, Any]]] = {}
+            for r in rows:
+                by_row.setdefault(int(r["row"]), []).append(r)
+            for position, item in enumerate(pending):
+                results[item] = sorted(by_row.get(position, []), key=lambda r: (-float(r["score"]), r["id"]))
+            if access.groups is None:
+                break
             total = total if total is not None else self.chunk_count(Access.unrestricted())
             if candidates >= total:
-                return rows
+                break
+            pending = [i for i in pending if len(results[i]) < k]
             candidates *= 4
+        return results
 
     def _remove(self, tx: Any, doc_id: str) -> list[str]:
         tx.run(cypher.load("document_remove_relations"), doc_id=doc_id).consume()

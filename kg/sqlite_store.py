@@ -148,6 +148,10 @@ class SQLiteStore:
             raise StoreError(f"{self.path}: cannot open store: {e}") from e
         self._lock = threading.RLock()
         self._matrix: tuple[list[str], np.ndarray, np.ndarray] | None = None
+        # Per caller's groups, which rows of the matrix they may read; dropped with the matrix and on any group
+        # change, and both are dropped when another connection commits (``PRAGMA data_version`` moves).
+        self._masks: dict[str | None, np.ndarray] = {}
+        self._data_version = self._db.execute("PRAGMA data_version").fetchone()[0]
 
     # -- writes ---------------------------------------------------------------------------------------------
 
@@ -222,7 +226,7 @@ class SQLiteStore:
                 ],
             )
             self._remove_orphans(orphans)
-            self._matrix = None
+            self._forget_vectors()
 
     def delete_document(self, doc_id: str) -> bool:
         with self._lock:
@@ -230,7 +234,7 @@ class SQLiteStore:
                 if self._db.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone() is None:
                     return False
                 self._remove_orphans(self._remove_derived(doc_id))
-                self._matrix = None
+                self._forget_vectors()
             self._scrub()
         return True
 
@@ -251,7 +255,7 @@ class SQLiteStore:
                     self._db.execute(f"DELETE FROM {table}")
                 self._db.execute("DELETE FROM entities")
                 self._db.execute("DELETE FROM meta WHERE key IN ('dimension', 'embedding_model')")
-                self._matrix = None
+                self._forget_vectors()
             self._scrub()
 
     def set_groups(self, doc_id: str, groups: Sequence[str]) -> None:
@@ -261,6 +265,7 @@ class SQLiteStore:
                 raise NotFoundError(f"no document {doc_id!r}")
             self._db.execute("DELETE FROM document_groups WHERE doc_id = ?", (doc_id,))
             self._db.executemany("INSERT INTO document_groups VALUES (?, ?)", [(doc_id, g) for g in cleaned])
+            self._masks.clear()
 
     # -- reads ----------------------------------------------------------------------------------------------
 
@@ -278,6 +283,15 @@ class SQLiteStore:
             {"id": doc_id, "groups": _groups_param(access)},
         )
         return self._documents(rows)[0] if rows else None
+
+    def get_documents(self, doc_ids: Sequence[str], access: Access) -> list[Document]:
+        ids = list(dict.fromkeys(doc_ids))
+        rows = self._all(
+            f"SELECT * FROM documents WHERE id IN {_ids('ids')} AND {_visible('id')}",
+            {"ids": json.dumps(ids), "groups": _groups_param(access)},
+        )
+        found = {d.id: d for d in self._documents(rows)}
+        return [found[i] for i in ids if i in found]
 
     def documents(self, access: Access) -> Iterator[Document]:
         rows = self._all(
@@ -337,26 +351,34 @@ class SQLiteStore:
         return [found[i] for i in dict.fromkeys(chunk_ids) if i in found]
 
     def vector_search(self, vector: np.ndarray, k: int, access: Access) -> list[ChunkHit]:
-        if k < 1:
-            return []
-        ids, doc_ids, matrix = self._embeddings()
+        return self.vector_searches(np.asarray(vector, dtype=np.float32).reshape(1, -1), k, access)[0]
+
+    def vector_searches(self, vectors: np.ndarray, k: int, access: Access) -> list[list[ChunkHit]]:
+        queries = np.asarray(vectors, dtype=np.float32)
+        if queries.ndim != 2:
+            raise StoreError(f"query vectors must be a matrix (one row a query), got shape {queries.shape}")
+        if k < 1 or not len(queries):
+            return [[] for _ in queries]
+        ids, readable, matrix = self._searchable(access)
         if not ids:
-            return []
-        query = np.asarray(vector, dtype=np.float32).reshape(-1)
-        if query.shape[0] != matrix.shape[1]:
-            raise StoreError(f"query vector has {query.shape[0]} dimensions, the store holds {matrix.shape[1]}")
-        scores = matrix @ query
-        if access.groups is not None:
-            visible = self._visible_docs(access)
-            # A set lookup per chunk: np.isin on object arrays sorts them, which cost 37 ms a search on 1,890 chunks.
-            readable = np.fromiter((doc in visible for doc in doc_ids), dtype=bool, count=len(doc_ids))
-            scores = np.where(readable, scores, -np.inf)
-        count = min(k, int(np.isfinite(scores).sum()))
-        if count == 0:
-            return []
-        top = np.argpartition(-scores, count - 1)[:count]
-        top = top[np.lexsort((np.array([ids[i] for i in top]), -scores[top]))]
-        return [ChunkHit(ids[i], float(scores[i])) for i in top]
+            return [[] for _ in queries]
+        if queries.shape[1] != matrix.shape[1]:
+            raise StoreError(f"query vector has {queries.shape[1]} dimensions, the store holds {matrix.shape[1]}")
+        # Access filtering inside the search: a hidden row scores -inf, so k visible hits come back when k exist.
+        all_scores = queries @ matrix.T
+        if readable is not None:
+            all_scores[:, ~readable] = -np.inf
+        visible = int(readable.sum()) if readable is not None else len(ids)
+        count = min(k, visible)
+        results: list[list[ChunkHit]] = []
+        for scores in all_scores:
+            if count == 0:
+                results.append([])
+                continue
+            top = np.argpartition(-scores, count - 1)[:count]
+            top = top[np.lexsort((np.array([ids[i] for i in top]), -scores[top]))]
+            results.append([ChunkHit(ids[i], float(scores[i])) for i in top])
+        return results
 
     def lexical_search(self, query: str, k: int, access: Access, field: LexicalField = "text") -> list[ChunkHit]:
         if field not in ("text", "title"):
@@ -370,6 +392,12 @@ class SQLiteStore:
             {"match": f"{field} : ({match})", "groups": _groups_param(access), "k": k},
         )
         return [ChunkHit(r[0], -float(r[1])) for r in rows]
+
+    def lexical_searches(
+        self, queries: Sequence[str], k: int, access: Access, field: LexicalField = "text"
+    ) -> list[list[ChunkHit]]:
+        with self._lock:
+            return [self.lexical_search(query, k, access, field) for query in queries]
 
     def identifier_chunks(self, values: Sequence[str], access: Access, limit: int = 20) -> dict[str, list[str]]:
         wanted = list(dict.fromkeys(v.upper() for v in values))
@@ -574,14 +602,26 @@ class SQLiteStore:
             Document(r[0], r[1], r[2], r[3], r[4], r[5], tuple(groups.get(r[0], ())), json.loads(r[6])) for r in rows
         ]
 
-    def _visible_docs(self, access: Access) -> set[str]:
-        return {
-            r[0]
-            for r in self._all(f"SELECT id FROM documents WHERE {_visible('id')}", {"groups": _groups_param(access)})
-        }
+    def _searchable(self, access: Access) -> tuple[list[str], np.ndarray | None, np.ndarray]:
+        """The chunk ids, which of them the caller may read (``None``: all) and the embedding matrix."""
+        with self._lock:
+            ids, doc_ids, matrix = self._embeddings()
+            if access.groups is None:
+                return ids, None, matrix
+            key = _groups_param(access)
+            if key not in self._masks:
+                visible = {r[0] for r in self._all(f"SELECT id FROM documents WHERE {_visible('id')}", {"groups": key})}
+                # A set lookup per chunk: np.isin on object arrays sorts them, which cost 37 ms a search on 1,890
+                # chunks; the mask is kept until the store changes.
+                self._masks[key] = np.fromiter((doc in visible for doc in doc_ids), dtype=bool, count=len(doc_ids))
+            return ids, self._masks[key], matrix
 
     def _embeddings(self) -> tuple[list[str], np.ndarray, np.ndarray]:
         with self._lock:
+            version = self._db.execute("PRAGMA data_version").fetchone()[0]
+            if version != self._data_version:  # another connection committed: what it wrote is read again
+                self._data_version = version
+                self._forget_vectors()
             if self._matrix is None:
                 rows = self._db.execute("SELECT id, doc_id, embedding FROM chunks ORDER BY rowid").fetchall()
                 ids = [r[0] for r in rows]
@@ -594,6 +634,10 @@ class SQLiteStore:
                 )
                 self._matrix = (ids, doc_ids, matrix)
             return self._matrix
+
+    def _forget_vectors(self) -> None:
+        self._matrix = None
+        self._masks.clear()
 
     def _meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

@@ -81,6 +81,11 @@ class GraphStore(Protocol):
         """The document, or ``None`` when it is missing or not visible (the two are indistinguishable)."""
         ...
 
+    def get_documents(self, doc_ids: Sequence[str], access: Access) -> list[Document]:
+        """The visible documents among ``doc_ids``, in the order asked, each once; missing and hidden ids are
+        skipped. One read however many ids: a query names dozens of documents."""
+        ...
+
     def documents(self, access: Access) -> Iterator[Document]:
         """Every visible document, ordered by id."""
         ...
@@ -98,9 +103,21 @@ class GraphStore(Protocol):
         """The ``k`` visible chunks most similar (cosine, higher is better) to ``vector``, best first."""
         ...
 
+    def vector_searches(self, vectors: np.ndarray, k: int, access: Access) -> list[list[ChunkHit]]:
+        """``vector_search`` for each row of ``vectors`` (a matrix), in one read: one list of hits per row, each
+        exactly what ``vector_search`` gives for that row (``k`` visible hits when the caller may see ``k``)."""
+        ...
+
     def lexical_search(self, query: str, k: int, access: Access, field: LexicalField = "text") -> list[ChunkHit]:
         """The ``k`` best visible chunks for a free-text ``query`` (any user text: the store escapes it),
         matched against chunk text or against the title of the chunk's document; best first."""
+        ...
+
+    def lexical_searches(
+        self, queries: Sequence[str], k: int, access: Access, field: LexicalField = "text"
+    ) -> list[list[ChunkHit]]:
+        """``lexical_search`` for each of ``queries``, in one read: one list of hits per query, each exactly what
+        ``lexical_search`` gives for it."""
         ...
 
     def identifier_chunks(self, values: Sequence[str], access: Access, limit: int = 20) -> dict[str, list[str]]:

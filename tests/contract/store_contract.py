@@ -307,6 +307,32 @@ class StoreContract:
         assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
         assert store.vector_search(press.embeddings[0], 0, ALL) == []
 
+    def test_batched_reads_answer_as_single_reads(self, store: GraphStore) -> None:
+        press, memo = self.acquisition(), self.memo()
+        store.write_document(press)
+        store.write_document(memo)
+        for access in (ALL, PUBLIC, BOARD, NOBODY):
+            asked = ["memo", "nope", "press", "memo"]
+            singles = [d for i in dict.fromkeys(asked) if (d := store.get_document(i, access)) is not None]
+            assert store.get_documents(asked, access) == singles
+            vectors = np.stack([press.embeddings[1], memo.embeddings[0], press.embeddings[0]])
+            batched = store.vector_searches(vectors, 2, access)
+            singles_hits = [store.vector_search(v, 2, access) for v in vectors]
+            assert [[h.chunk_id for h in hits] for hits in batched] == [
+                [h.chunk_id for h in hits] for hits in singles_hits
+            ]
+            assert [h.score for hits in batched for h in hits] == pytest.approx(
+                [h.score for hits in singles_hits for h in hits], abs=1e-5
+            )
+            queries = ["Veltrazumab", "the of", "Vesper Nevoxil", "Halvorsen"]
+            for field in ("text", "title"):
+                expected = [store.lexical_search(q, 3, access, field) for q in queries]
+                assert store.lexical_searches(queries, 3, access, field) == expected
+        assert [len(hits) for hits in store.vector_searches(vectors, 2, PUBLIC)] == [2, 2, 2]
+        assert store.vector_searches(np.zeros((0, self.DIM), dtype=np.float32), 2, ALL) == []
+        assert store.lexical_searches([], 2, ALL) == [] and store.get_documents([], ALL) == []
+        assert store.vector_searches(vectors, 0, ALL) == [[], [], []]
+
     def test_lexical_search_on_text_and_title(self, store: GraphStore) -> None:
         press = self.acquisition()
         store.write_document(press)
