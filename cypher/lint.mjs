@@ -12,7 +12,10 @@ let files = 0;
 for (const file of walk(process.argv[2])) {
   files += 1;
   // Templates get sample values, as kg/neo4j_store.py gives them checked ones.
-  const query = fs.readFileSync(file, 'utf8').replaceAll('__LABEL__', '`Org`').replaceAll('__TYPE__', '`ACQUIRE`').replaceAll('__DIMENSIONS__', '384');
+  // A retrieval query for neo4j-graphrag follows the vector search that package runs, which yields node and score.
+  const preamble = file.includes(`${path.sep}graphrag${path.sep}`)
+    ? 'CALL db.index.vector.queryNodes($index, $k, $vector) YIELD node, score WITH node, score\n' : '';
+  const query = preamble + fs.readFileSync(file, 'utf8').replaceAll('__LABEL__', '`Org`').replaceAll('__TYPE__', '`ACQUIRE`').replaceAll('__DIMENSIONS__', '384');
   const result = lintCypherQuery(query, schema);
   const diagnostics = (result.diagnostics ?? result).filter((d) => !d.message.startsWith('Parameter $'));
   for (const d of diagnostics) {

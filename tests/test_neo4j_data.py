@@ -14,6 +14,7 @@ import pytest
 
 from kg import cypher
 from kg.migrate import migrate
+from kg.model import Access
 from kg.neo4j_store import Neo4jStore
 from kg.sqlite_store import SQLiteStore
 from kgrag.api import KnowledgeGraph
@@ -132,3 +133,44 @@ def test_document_graph_draws_a_document(data_graph: KnowledgeGraph, on_neo4j: K
     assert {r["d"]["id"] for r in rows} == {doc.id}
     assert {r["e"]["name"] for r in rows if r["e"]} >= {"Halvorsen Therapeutics", "Nordlys Bio"}
     assert any(r["r"] is not None and r["r"]["doc_id"] == doc.id for r in rows)
+
+
+def test_neo4j_graphrag_retrievers_read_kgrag_chunks(on_neo4j: KnowledgeGraph) -> None:
+    """A neo4j-graphrag user's three retrievers on kgrag's indexes, as the README shows them."""
+    retrievers = pytest.importorskip("neo4j_graphrag.retrievers", reason="the graphrag extra is not installed")
+    from neo4j_graphrag.embeddings import SentenceTransformerEmbeddings
+    from neo4j_graphrag.types import RetrieverResultItem
+
+    from kg.embedding import resolve_model_path
+
+    driver = on_neo4j.store._driver
+    embedder = SentenceTransformerEmbeddings(model=resolve_model_path(SETTINGS.embedding_model))
+    question = "Which company acquired Nordlys Bio?"
+
+    vector = retrievers.VectorRetriever(driver, "kgrag_chunk_embedding", embedder, return_properties=["text", "doc_id"])
+    hits = vector.search(query_text=question, top_k=3).items
+    assert len(hits) == 3 and any("Nordlys" in hit.content for hit in hits)
+
+    hybrid = retrievers.HybridRetriever(
+        driver, "kgrag_chunk_embedding", "kgrag_chunk_text", embedder, return_properties=["text", "doc_id"]
+    )
+    assert any("Nordlys" in hit.content for hit in hybrid.search(query_text=question, top_k=3).items)
+
+    with_document = retrievers.VectorCypherRetriever(
+        driver,
+        "kgrag_chunk_embedding",
+        cypher.load("graphrag/chunk_with_document"),
+        embedder,
+        result_formatter=lambda record: RetrieverResultItem(content=record["text"], metadata=dict(record)),
+    )
+    # The filter runs on the index's top_k: a restricted caller may get fewer than top_k hits, never another's.
+    asked = {"public": question, "board": "Which company does Halvorsen plan to acquire in Project Aurora?"}
+    for group, text in asked.items():
+        items = with_document.search(query_text=text, top_k=10, query_params={"groups": [group]}).items
+        assert items, group
+        for hit in items:
+            cited = hit.metadata or {}
+            doc = on_neo4j.store.get_document(cited["doc_id"], Access.unrestricted())
+            assert doc is not None and group in doc.groups, "the groups filter holds"
+            assert doc.text[cited["start"] : cited["end"]] == hit.content
+            assert (cited["content_hash"], cited["title"], cited["source"]) == (doc.content_hash, doc.title, doc.source)
