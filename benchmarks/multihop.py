@@ -3,10 +3,15 @@
     python -m benchmarks.multihop ../shared/bench/musique_dev100 ../shared/bench/2wiki_dev
     python -m benchmarks.multihop ../shared/bench            # every set in a folder
     python -m benchmarks.multihop SET --neo4j neo4j://localhost:7687 --limit 20
+    python -m benchmarks.multihop ../shared/bench --union    # each set against all sets' passages at once
 
 A set is ``NAME_questions.json`` (``id``, ``question``, ``type``, ``gold_ids``) beside ``NAME_corpus.json``
 (``id``, ``title``, ``text``); each passage is indexed as its title and text together. Recall@k is the
 fraction of a question's gold passages among the first k distinct passages returned, averaged over questions.
+
+With ``--union``, the sets' corpora are indexed together (ids become ``SET/ID``; a passage repeated in another set
+is kept once) and every set's questions run against the whole, so that the other sets' passages are distractors:
+the figures say how recall holds up in a larger corpus.
 """
 
 from __future__ import annotations
@@ -79,6 +84,31 @@ def load_set(prefix: Path, limit: int | None = None) -> BenchSet:
     questions = json.loads(Path(f"{prefix}_questions.json").read_text(encoding="utf-8"))
     corpus = json.loads(Path(f"{prefix}_corpus.json").read_text(encoding="utf-8"))
     return BenchSet(prefix.name, questions[:limit] if limit else questions, corpus)
+
+
+def union(sets: Sequence[BenchSet]) -> tuple[BenchSet, list[BenchSet]]:
+    """One set holding every set's passages and questions, ids qualified by the set's name, and a view of each
+    original set's questions over that union (to summarise per set)."""
+    corpus: list[dict[str, Any]] = []
+    kept: dict[tuple[str, str], str] = {}
+    questions: list[dict[str, Any]] = []
+    views: list[BenchSet] = []
+    for bench in sets:
+        renamed: dict[str, str] = {}
+        for passage in bench.corpus:
+            qualified = f"{bench.name}/{passage['id']}"
+            key = (passage["title"], passage["text"])
+            if key not in kept:
+                kept[key] = qualified
+                corpus.append({**passage, "id": qualified})
+            renamed[str(passage["id"])] = kept[key]
+        asked = [
+            {**q, "id": f"{bench.name}/{q['id']}", "gold_ids": [renamed[str(g)] for g in q["gold_ids"]]}
+            for q in bench.questions
+        ]
+        questions.extend(asked)
+        views.append(BenchSet(f"{bench.name}+union", asked, corpus))
+    return BenchSet("union", questions, corpus), views
 
 
 def passage_text(passage: dict[str, Any]) -> str:
@@ -221,6 +251,18 @@ def write_rankings(path: Path, bench: BenchSet, runs: Sequence[SystemRun]) -> No
 
 def run_set(prefix: Path, args: argparse.Namespace, embedder: Callable[[], Embedder]) -> dict[str, Any]:
     bench = load_set(prefix, args.limit)
+    runs = run_systems(bench, args, embedder)
+    return report(bench, runs, args.out)
+
+
+def report(bench: BenchSet, runs: Sequence[SystemRun], out: Path) -> dict[str, Any]:
+    summary = summarise(bench, runs)
+    write_rankings(out / f"{bench.name}.jsonl", bench, runs)
+    (out / f"{bench.name}.summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return summary
+
+
+def run_systems(bench: BenchSet, args: argparse.Namespace, embedder: Callable[[], Embedder]) -> list[SystemRun]:
     runs: list[SystemRun] = []
     if "bm25" in args.systems:
         runs.append(run_bm25(bench))
@@ -232,10 +274,7 @@ def run_set(prefix: Path, args: argparse.Namespace, embedder: Callable[[], Embed
         else:
             with tempfile.TemporaryDirectory(dir=args.store_dir) as folder:
                 runs.append(run_kgrag(bench, str(Path(folder) / "graph.db")))
-    summary = summarise(bench, runs)
-    write_rankings(args.out / f"{bench.name}.jsonl", bench, runs)
-    (args.out / f"{bench.name}.summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    return summary
+    return runs
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -247,6 +286,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--store-dir", help="folder for the temporary embedded stores")
     parser.add_argument(
         "--neo4j", help="build the kgrag store in this Neo4j database instead (its kgrag nodes are deleted first)"
+    )
+    parser.add_argument(
+        "--union", action="store_true", help="index all sets' passages together and run each set against the whole"
     )
     parser.add_argument("--json", action="store_true", help="print the summaries as JSON")
     args = parser.parse_args(argv)
@@ -264,11 +306,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     summaries = []
     try:
-        for prefix in discover(args.sets):
-            summary = run_set(prefix, args, embedder)
-            summaries.append(summary)
+        if args.union:
+            combined, views = union([load_set(prefix, args.limit) for prefix in discover(args.sets)])
+            runs = run_systems(combined, args, embedder)
+            summaries = [report(view, runs, args.out) for view in views]
             if not args.json:
-                print(format_summary(summary), flush=True)
+                print("\n".join(format_summary(s) for s in summaries), flush=True)
+        else:
+            for prefix in discover(args.sets):
+                summary = run_set(prefix, args, embedder)
+                summaries.append(summary)
+                if not args.json:
+                    print(format_summary(summary), flush=True)
     except KgragError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.multihop import BenchSet, recall, union
 from benchmarks.neo4j import CountingStore, big_document, write_rate
 from kg.model import Access, StoreStats
 from kg.sqlite_store import SQLiteStore
@@ -15,7 +16,10 @@ from kg.sqlite_store import SQLiteStore
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize(("module", "option"), [("benchmarks.neo4j", "--neo4j"), ("benchmarks.latency", "--passages")])
+@pytest.mark.parametrize(
+    ("module", "option"),
+    [("benchmarks.neo4j", "--neo4j"), ("benchmarks.latency", "--passages"), ("benchmarks.multihop", "--union")],
+)
 def test_help_runs(module: str, option: str) -> None:
     command = [sys.executable, "-m", module, "--help"]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
@@ -38,3 +42,24 @@ def test_counting_store_counts_protocol_calls(tmp_path: Path) -> None:
     counting.stats()
     assert counting.calls == {"stats": 2, "chunk_count": 1}
     counting.close()
+
+
+def test_union_qualifies_ids_and_keeps_a_repeated_passage_once() -> None:
+    shared = {"title": "Lyon", "text": "Lyon is a city in France."}
+    first = BenchSet(
+        "a",
+        [{"id": 1, "question": "q", "type": "t", "gold_ids": [0, 1]}],
+        [{"id": 0, **shared}, {"id": 1, "title": "Paris", "text": "Paris is the capital."}],
+    )
+    second = BenchSet(
+        "b",
+        [{"id": 1, "question": "q2", "type": "t", "gold_ids": [5]}],
+        [{"id": 5, **shared}, {"id": 0, "title": "Rome", "text": "Rome is in Italy."}],
+    )
+    combined, (view_a, view_b) = union([first, second])
+    assert [p["id"] for p in combined.corpus] == ["a/0", "a/1", "b/0"]
+    assert [q["id"] for q in combined.questions] == ["a/1", "b/1"]
+    assert view_a.questions[0]["gold_ids"] == ["a/0", "a/1"]
+    assert view_b.questions[0]["gold_ids"] == ["a/0"]  # the same passage, kept once under its first id
+    assert view_b.name == "b+union" and view_b.corpus is combined.corpus
+    assert recall(["b/0", "a/0"], view_b.questions[0]["gold_ids"], 2) == 1.0
