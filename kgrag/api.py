@@ -34,6 +34,7 @@ from kgrag.auth import (
     now,
     split_key,
 )
+from kgrag.explore import EntityReport, describe_entity
 from kgrag.settings import DEFAULT_STORE, Settings
 from retrieval.citations import check_citation, version_prefix_problem
 from retrieval.config import RetrievalConfig, check_query
@@ -234,6 +235,14 @@ class KnowledgeGraph:
         access = self._reader(caller, groups, None)
         found = self.store.documents(access)
         return list(found) if cleared(access) else [mask_document(d) for d in found]
+
+    def entity(
+        self, name: str, groups: Sequence[str] | None = None, user: str | None = None, caller: Caller | None = None
+    ) -> EntityReport:
+        """A visible entity (by name or alias) with its types and aliases, its relations with their provenance and
+        its neighbours, all as a reader in ``groups`` may see them; ``NotFoundError`` (with the closest names) when
+        no visible entity has that name."""
+        return describe_entity(self.store, name, self._reader(caller, groups, user))
 
     def graph_view(
         self, groups: Sequence[str] | None = None, user: str | None = None, caller: Caller | None = None

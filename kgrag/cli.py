@@ -321,6 +321,39 @@ def documents(groups: tuple[str, ...] | None, as_json: bool, **options: Any) -> 
 
 
 @cli.command()
+@click.argument("name")
+@click.option("--groups", callback=_split_groups, help="The caller's access groups (default: public).")
+@click.option("--as", "user", help="Who is asking.")
+@store_option
+@handle_errors
+def entity(name: str, groups: tuple[str, ...] | None, user: str | None, as_json: bool, **options: Any) -> None:
+    """Show a visible entity: its type, aliases, relations with their provenance, and its neighbours.
+
+    \b
+    kgrag entity "Nordlys Bio"
+    kgrag entity Halvorsen --groups public,board --json
+    """
+    with _open(options) as kg:
+        report = kg.entity(name, groups, user)
+    if as_json:
+        _echo_json(report.to_dict())
+        return
+    e = report.entity
+    click.echo(f"{e.name} ({e.type})  id {e.id}, mentioned in {e.frequency} chunks")
+    click.echo(f"aliases: {', '.join(e.aliases) or '-'}")
+    click.echo(f"relations ({len(report.relations)}):")
+    for r in report.relations:
+        t = r.triple
+        click.echo(f"  {t.subject} -[{t.predicate}]-> {t.object}")
+        click.echo(f"      {t.title} ({t.doc_id} {t.start}:{t.end}, v {t.content_hash[:12]}, {t.extractor})")
+        click.echo(textwrap.indent(textwrap.fill(r.text, 100), "      > "))
+    click.echo(
+        f"neighbours ({len(report.neighbours)}): "
+        + (", ".join(f"{n.name} ({n.type})" for n in report.neighbours) or "-")
+    )
+
+
+@cli.command()
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="turtle", show_default=True)
 @click.option("--out", type=click.Path(), help="The file to write (a folder for csv); default: standard output.")
 @click.option("--groups", callback=_split_groups, help="The caller's access groups (default: public).")

@@ -291,6 +291,11 @@ def create_app(kg: KnowledgeGraph, config: ServiceConfig | None = None, *, warm:
         """Cited evidence for a question: the same JSON as ``kgrag query --json``."""
         return kg.query(body.question, k=body.k, groups=body.groups, caller=who).to_dict()
 
+    @app.get("/entity/{name}", tags=["retrieval"])
+    def entity(name: str, who: Authenticated, groups: str | None = None) -> dict[str, Any]:
+        """A visible entity with its relations (and their provenance) and neighbours, as ``kgrag entity --json``."""
+        return kg.entity(name, groups=_groups(groups), caller=who).to_dict()
+
     @app.get("/export", tags=["documents"])
     def export(who: Authenticated, format: str = "turtle", groups: str | None = None) -> Response:
         """What the caller may see as one file: ``turtle``, ``jsonld`` or ``graphml`` (``csv`` is two files: use the

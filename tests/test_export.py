@@ -19,7 +19,7 @@ from kg.model import DocumentGraph
 from kg.sqlite_store import SQLiteStore
 from kgrag.api import KnowledgeGraph
 from kgrag.cli import cli
-from tests.contract.store_contract import StoreContract
+from tests.contract.store_contract import StoreContract, make_graph
 
 # What only the board memo says: its title, its relation, its entities and the alias it alone uses.
 HIDDEN = ("memo", "Project Aurora", "plan_acquire", "Vesper", "Nevoxil", '"Halvorsen"', "Halvorsen plans")
@@ -44,11 +44,17 @@ class _Fixtures(StoreContract):
     """The contract's public press release and board memo, which share an entity."""
 
     def person(self) -> DocumentGraph:
-        graph = self.acquisition()
-        text = f"{graph.document.text} {NAME} joined Nordlys Bio."
-        start = text.index(NAME)
+        """The press release naming a person, ingested in PII mask mode."""
+        graph = make_graph(
+            "press",
+            ["Halvorsen Therapeutics acquired Nordlys Bio in 2019.", f"{NAME} joined Nordlys Bio."],
+            {"Nordlys Bio": ("ORG", ["Nordlys Bio"]), NAME: ("PERSON", [NAME])},
+            [(NAME, "join", "Nordlys Bio", 1)],
+            dim=self.DIM,
+        )
+        start = graph.document.text.index(NAME)
         metadata = {**graph.document.metadata, "pii": {"mode": "mask", "spans": [[start, start + len(NAME), "PERSON"]]}}
-        return replace(graph, document=replace(graph.document, text=text, metadata=metadata))
+        return replace(graph, document=replace(graph.document, metadata=metadata))
 
 
 @pytest.fixture
@@ -148,7 +154,7 @@ def test_personal_data_is_masked_for_a_caller_without_clearance(tmp_path: Path) 
         masked = kg.export("turtle", groups=["public"]).files["graph.ttl"]
         cleared = kg.export("turtle", groups=["public", "pii"]).files["graph.ttl"]
     assert NAME not in masked and "[PERSON]" in masked
-    assert NAME in cleared
+    assert NAME in cleared and "Nordlys Bio" in masked
 
 
 @pytest.mark.slow

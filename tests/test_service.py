@@ -325,3 +325,17 @@ def test_export_holds_only_what_the_caller_may_see(server: Server, keys: dict[st
     assert unknown.status_code == 400 and code(unknown) == "invalid_argument"
     with client(server, keys["admin"]) as http:
         assert "Nevoxil" in http.get("/export").text
+
+
+def test_entity_within_the_callers_groups(server: Server, keys: dict[str, str]) -> None:
+    with client(server, keys["alice"]) as http:
+        public = http.get("/entity/Halvorsen Therapeutics")
+        hidden = http.get("/entity/Nevoxil")
+        widened = http.get("/entity/Nevoxil", params={"groups": "board"})
+    assert public.status_code == 200
+    assert [r["predicate"] for r in public.json()["relations"]] == ["acquire"]
+    assert hidden.status_code == 404 and code(hidden) == "not_found"
+    assert widened.status_code == 403
+    with client(server, keys["admin"]) as http:
+        board = http.get("/entity/Halvorsen Therapeutics").json()
+    assert [r["predicate"] for r in board["relations"]] == ["acquire", "plan_acquire"]
