@@ -8,6 +8,7 @@ Importing it loads no model: spaCy and the encoder load when a query or an inges
 from extraction.records import FailedSource, IngestReport, TextRecord
 from kg.errors import KgragError
 from kgrag.api import KnowledgeGraph
+from kgrag.picture import draw_evidence
 from kgrag.settings import Settings
 from retrieval.config import RetrievalConfig
 from retrieval.result import RetrievalResult
@@ -21,4 +22,5 @@ __all__ = [
     "RetrievalResult",
     "Settings",
     "TextRecord",
+    "draw_evidence",
 ]

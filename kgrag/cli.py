@@ -25,6 +25,7 @@ from kg.errors import InvalidArgument, KgragError, StaleCitation
 from kg.export import EXPORT_FORMATS
 from kg.model import PII_MODES, PiiMode, Principal, StoreStats, clean_groups
 from kgrag.api import KnowledgeGraph
+from kgrag.picture import draw_evidence, picture_format
 from kgrag.settings import Settings
 from retrieval.result import GraphPath, RetrievalResult
 
@@ -176,6 +177,12 @@ def ingest(
     help="The caller's access groups, comma-separated (default: public).",
 )
 @click.option("--as", "user", help="Who is asking (recorded with the query).")
+@click.option(
+    "--graph",
+    "picture",
+    type=click.Path(dir_okay=False),
+    help="Also draw the evidence (linked entities, paths, bridges, passages) to FILE.svg, FILE.html or FILE.png.",
+)
 @store_option
 @model_options
 @handle_errors
@@ -184,6 +191,7 @@ def query(
     k: int | None,
     groups: tuple[str, ...] | None,
     user: str | None,
+    picture: str | None,
     as_json: bool,
     **options: Any,
 ) -> None:
@@ -195,7 +203,11 @@ def query(
     \b
     kgrag query "Who leads the trial of the drug Halvorsen acquired?" --k 5
     kgrag query "first question" "second question" --groups public,oncology --as alice --json
+    kgrag query "Who leads the trial of the drug Halvorsen acquired?" --graph evidence.svg
     """
+    fmt = picture_format(picture) if picture else None
+    if picture and len(questions) > 1:
+        raise click.UsageError("--graph draws one question's evidence: ask one question")
     blank = [i for i, question in enumerate(questions, start=1) if not question.strip()]
     for i in blank:
         click.echo(f"Error: question {i} is empty; give the question in words", err=True)
@@ -204,6 +216,11 @@ def query(
     if asked:
         with _open(options) as kg:
             results = [kg.query(question, k=k, groups=groups, user=user) for question in asked]
+    if picture and fmt and results:
+        try:
+            Path(picture).write_bytes(draw_evidence(results[0], fmt))
+        except OSError as e:
+            raise click.ClickException(f"cannot write {picture}: {e.strerror or e}") from e
     if as_json:
         _echo_json(results[0].to_dict() if len(questions) == 1 else [r.to_dict() for r in results])
     else:

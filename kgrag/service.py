@@ -44,6 +44,8 @@ from kg.errors import (
 from kg.model import PUBLIC_GROUP, Document, Principal
 from kgrag.api import Caller, KnowledgeGraph
 from kgrag.auth import CURATE
+from kgrag.picture import MEDIA_TYPES as PICTURE_MEDIA_TYPES
+from kgrag.picture import draw_evidence, picture_format
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +85,10 @@ class QueryRequest(BaseModel):
     question: str
     k: int | None = Field(default=None, ge=1, le=100)
     groups: list[str] | None = None
+
+
+class PictureRequest(QueryRequest):
+    format: str = "svg"
 
 
 class GroupsRequest(BaseModel):
@@ -304,6 +310,13 @@ def create_app(kg: KnowledgeGraph, config: ServiceConfig | None = None, *, warm:
             raise InvalidArgument(f"format must be one of {', '.join(EXPORT_MEDIA_TYPES)}, got {format!r}")
         exported = kg.export(format, groups=_groups(groups), caller=who)
         return Response(next(iter(exported.files.values())), media_type=EXPORT_MEDIA_TYPES[format])
+
+    @app.post("/query/picture", tags=["retrieval"])
+    def query_picture(body: PictureRequest, who: Authenticated) -> Response:
+        """The evidence picture of a question (``format``: ``svg``, ``html`` or ``png``), as ``kgrag query --graph``."""
+        fmt = picture_format(body.format)
+        result = kg.query(body.question, k=body.k, groups=body.groups, caller=who)
+        return Response(draw_evidence(result, fmt), media_type=PICTURE_MEDIA_TYPES[fmt])
 
     @app.get("/documents", tags=["documents"])
     def documents(who: Authenticated, groups: str | None = None) -> list[dict[str, Any]]:

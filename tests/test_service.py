@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import threading
 import time
@@ -339,3 +340,16 @@ def test_entity_within_the_callers_groups(server: Server, keys: dict[str, str]) 
     with client(server, keys["admin"]) as http:
         board = http.get("/entity/Halvorsen Therapeutics").json()
     assert [r["predicate"] for r in board["relations"]] == ["acquire", "plan_acquire"]
+
+
+def test_the_evidence_picture_is_drawn_for_the_caller(server: Server, keys: dict[str, str]) -> None:
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz is not installed (apt-get install graphviz)")
+    with client(server, keys["alice"]) as http:
+        svg = http.post("/query/picture", json={"question": "Who acquired Nordlys Bio?"})
+        page = http.post("/query/picture", json={"question": "Who acquired Nordlys Bio?", "format": "html"})
+        wrong = http.post("/query/picture", json={"question": "Who acquired Nordlys Bio?", "format": "gif"})
+    assert svg.status_code == 200 and svg.headers["content-type"] == "image/svg+xml"
+    assert "acquire [1]" in svg.text and "Who acquired Nordlys Bio?" in svg.text
+    assert page.headers["content-type"].startswith("text/html") and "<svg" in page.text
+    assert wrong.status_code == 400 and code(wrong) == "invalid_argument"
