@@ -44,6 +44,7 @@ from retrieval.result import CitationCheck, RetrievalResult
 if TYPE_CHECKING:  # the models and what uses them load on first use, so that opening a store stays fast
     from extraction.nlp import Extractor
     from extraction.pipeline import IngestionPipeline
+    from extraction.suggest import Suggestion
     from kg.embedding import Embedder
     from retrieval.retriever import HybridRetriever
 
@@ -536,3 +537,27 @@ class KnowledgeGraph:
         if self.audit is not None:
             groups = None if access.groups is None else tuple(sorted(access.groups))
             self.audit.record(AuditEvent.now(action, user=access.user, groups=groups, **values))
+
+
+def suggest_domain(
+    paths: Sequence[str | Path],
+    name: str | None = None,
+    settings: Settings | None = None,
+    *,
+    min_count: int = 2,
+    synonyms: bool = True,
+) -> Suggestion:
+    """Propose a domain pack from the documents under ``paths`` (see ``extraction/suggest.py``), read with the
+    configured spaCy pipeline and without any pack; ``synonyms`` also loads the encoder to relate verbs."""
+    from extraction.nlp import Extractor
+    from extraction.suggest import suggest_pack
+    from kg.embedding import Embedder
+
+    settings = settings or Settings.from_env()
+    folders = [Path(p) for p in paths]
+    missing = [str(p) for p in folders if not p.exists()]
+    if missing:
+        raise InvalidArgument(f"no such file or folder: {', '.join(missing)}")
+    encode = Embedder(settings.embedding_model).encode if synonyms else None
+    label = name or (folders[0].resolve().name if folders else "suggested")
+    return suggest_pack(folders, Extractor(settings.spacy_model), label, encode=encode, min_count=min_count)

@@ -24,7 +24,7 @@ from kg.audit import ACTIONS
 from kg.errors import InvalidArgument, KgragError, StaleCitation
 from kg.export import EXPORT_FORMATS
 from kg.model import PII_MODES, PiiMode, Principal, StoreStats, clean_groups
-from kgrag.api import KnowledgeGraph
+from kgrag.api import KnowledgeGraph, suggest_domain
 from kgrag.picture import draw_evidence, picture_format
 from kgrag.settings import Settings
 from retrieval.result import GraphPath, RetrievalResult
@@ -621,6 +621,67 @@ def _bytes(text: str) -> int:
     if match is None:
         raise click.BadParameter(f"{text!r} is not a size such as 512KB or 20MB", param_hint="--max-body")
     return int(match[1]) * {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}[match[2]]
+
+
+@cli.group()
+def domain() -> None:
+    """Domain packs: a field's entity types, kind nouns, identifier patterns and predicate synonyms."""
+
+
+@domain.command("suggest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the pack here (default: stdout).")
+@click.option("--name", help="The pack's name (default: the first folder's name).")
+@click.option("--min-count", type=click.IntRange(min=1), default=2, show_default=True, help="Evidence needed.")
+@click.option("--no-synonyms", is_flag=True, help="Skip predicate synonyms (they load the encoder).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@model_options
+@handle_errors
+def domain_suggest(
+    paths: tuple[Path, ...],
+    out: Path | None,
+    name: str | None,
+    min_count: int,
+    no_synonyms: bool,
+    as_json: bool,
+    **options: Any,
+) -> None:
+    """Propose a domain pack from a corpus, for a person to edit: names typed by vote across all their mentions,
+    nouns that introduce a kind of entity, identifier shapes with the noun that names them, synonymous verbs.
+
+    \b
+    kgrag domain suggest data/lawfirm/corpus --out lawfirm.json
+    kgrag ingest data/lawfirm/corpus --domain lawfirm.json
+    """
+    settings = Settings.from_env(spacy_model=options.get("spacy_model"), embedding_model=options.get("embedding_model"))
+    suggestion = suggest_domain(list(paths), name, settings, min_count=min_count, synonyms=not no_synonyms)
+    pack = suggestion.pack
+    for failure in suggestion.failed:
+        click.echo(f"skipped {failure}", err=True)
+    text = json.dumps(pack, indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise click.ClickException(f"cannot write {out}: {e.strerror or e}") from e
+    summary = {
+        "out": str(out),
+        "documents": suggestion.files,
+        "entity_patterns": len(pack["entity_patterns"]),
+        "identifier_shapes": len(pack["_evidence"]["identifiers"]),
+        "type_nouns": sum(len(n) for n in pack["type_nouns"].values()),
+        "predicates": len(pack["predicates"]),
+    }
+    if as_json:
+        _echo_json(summary)
+    else:
+        click.echo(
+            f"wrote {out}: {summary['entity_patterns']} entity patterns ({summary['identifier_shapes']} identifier "
+            f"shapes), {summary['type_nouns']} kind nouns, {summary['predicates']} predicate synonyms, "
+            f"from {summary['documents']} documents; edit it, then ingest with --domain {out}"
+        )
 
 
 @cli.group()
