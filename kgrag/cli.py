@@ -27,7 +27,7 @@ from kg.model import PII_MODES, PiiMode, Principal, StoreStats, clean_groups
 from kgrag.api import KnowledgeGraph, suggest_domain
 from kgrag.picture import draw_evidence, picture_format
 from kgrag.settings import Settings
-from retrieval.result import GraphPath, RetrievalResult
+from retrieval.result import RetrievalResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -825,7 +825,7 @@ def format_result(result: RetrievalResult) -> str:
     if result.paths:
         lines.append("")
         lines.append("Paths:")
-        lines.extend(f"  {format_path(path)}" for path in result.paths)
+        lines.extend(f"  {path.describe()}" for path in result.paths)
     if result.triples:
         lines.append("")
         lines.append("Triples:")
@@ -835,15 +835,6 @@ def format_result(result: RetrievalResult) -> str:
                 f"{t.extractor} {t.extractor_version}{'' if t.verified else UNVERIFIED}"
             )
     return "\n".join(lines)
-
-
-def format_path(path: GraphPath) -> str:
-    """``A -[p]-> B <-[q]- C``: arrows follow each relation's own direction along the walk."""
-    text = path.entities[0]
-    for here, there, triple in zip(path.entities, path.entities[1:], path.triples, strict=False):
-        arrow = f" -[{triple.predicate}]-> " if triple.subject == here else f" <-[{triple.predicate}]- "
-        text += arrow + there
-    return text
 
 
 def main() -> None:

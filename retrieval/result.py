@@ -58,6 +58,14 @@ class GraphPath:
     chunk_id: str
     score: float
 
+    def describe(self) -> str:
+        """``A -[p]-> B <-[q]- C``: arrows follow each relation's own direction along the walk."""
+        text = self.entities[0]
+        for here, there, triple in zip(self.entities, self.entities[1:], self.triples, strict=False):
+            arrow = f" -[{triple.predicate}]-> " if triple.subject == here else f" <-[{triple.predicate}]- "
+            text += arrow + there
+        return text
+
 
 @dataclass(frozen=True)
 class LinkedEntity:
