@@ -256,13 +256,19 @@ class IngestionPipeline:
 
     def _restore(self, item: _Restore, groups: tuple[str, ...], force: bool, tally: _Tally) -> None:
         """Write an export's documents back with their chunks, mentions and relations as exported (ids, spans and
-        provenance kept) and their chunks embedded again; like any ingested file, they get the ingest's groups."""
+        provenance kept) and their chunks embedded again; like any ingested file, they get the ingest's groups, and
+        a stored document with other groups is left alone and reported."""
         view = item.view
         stored = {e.id: (e.name, e.type) for e in view.entities}
         for doc in view.documents:
-            if not force and self.store.document_version(doc.id) == doc.content_hash:
-                if tuple(sorted(self.store.get_document(doc.id, Access.unrestricted()).groups)) != groups:
-                    self.store.set_groups(doc.id, groups)
+            # Ids come from the file, not from where it lies: a restore may replace only a document that already has
+            # the groups it gives, so that no curator reaches a document outside its own groups by naming its id.
+            present = self.store.get_document(doc.id, Access.unrestricted())
+            if present is not None and tuple(sorted(present.groups)) != groups:
+                reason = f"stored with groups {','.join(present.groups)}; delete or regroup it first"
+                tally.failed.append(FailedSource(f"{item.source}#{doc.id}", reason))
+                continue
+            if not force and present is not None and present.content_hash == doc.content_hash:
                 tally.unchanged += 1
                 continue
             chunks = tuple(c for c in view.chunks if c.doc_id == doc.id)

@@ -168,6 +168,10 @@ def test_an_export_of_data_ingested_into_a_fresh_store_restores_it(data_graph: K
         assert report.ingested == exported.documents
         restored = fresh.graph_view(groups=["public"])
         assert fresh.ingest([path]).unchanged == exported.documents
+        regrouped = fresh.ingest([path], groups=["board"])
+        assert regrouped.ingested == 0 and len(regrouped.failed) == exported.documents
+        assert "stored with groups public" in regrouped.failed[0].reason
+        assert len(fresh.documents(groups=["public"])) == exported.documents
         result = fresh.query("Who leads the trial of the drug Halvorsen licensed in 2023?")
     original = data_graph.graph_view(groups=["public"])
     assert exported.relations > 100 and exported.entities > 100
