@@ -13,6 +13,7 @@ import pytest
 
 if TYPE_CHECKING:
     from kg.neo4j_store import Neo4jStore
+    from kg.store import GraphStore
     from kgrag.api import KnowledgeGraph
 
 NO_SERVER = "NEO4J_URI is not set: no Neo4j server to test against"
@@ -70,3 +71,16 @@ def data_graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KnowledgeGr
     assert not kg.ingest([DATA / "restricted"], groups=["board"]).failed
     yield kg
     kg.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
+    """An empty store of each backend, for suites that read through the protocol and must agree on both."""
+    if request.param == "neo4j":
+        yield request.getfixturevalue("neo")
+        return
+    from kg.sqlite_store import SQLiteStore
+
+    store = SQLiteStore(tmp_path / "graph.db")
+    yield store
+    store.close()

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from kg.errors import NotFoundError
 from kg.sqlite_store import SQLiteStore
+from kg.store import GraphStore
 from kgrag.api import KnowledgeGraph
 from kgrag.cli import cli
 from tests.test_export import NAME, _Fixtures
@@ -32,9 +33,16 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_entity_with_relations_provenance_and_neighbours(store_path: Path) -> None:
-    with KnowledgeGraph.open(store_path) as kg:
-        report = kg.entity("nordlys bio")
+@pytest.fixture
+def kg(any_store: GraphStore) -> KnowledgeGraph:
+    fixtures = _Fixtures()
+    any_store.write_document(fixtures.acquisition())
+    any_store.write_document(fixtures.memo())
+    return KnowledgeGraph(any_store)
+
+
+def test_entity_with_relations_provenance_and_neighbours(kg: KnowledgeGraph) -> None:
+    report = kg.entity("nordlys bio")
     assert (report.entity.name, report.entity.type) == ("Nordlys Bio", "ORG")
     found = [(r.triple.subject, r.triple.predicate, r.triple.object, r.triple.doc_id, r.text) for r in report.relations]
     assert found == [
@@ -51,14 +59,13 @@ def test_entity_with_relations_provenance_and_neighbours(store_path: Path) -> No
     assert [n.name for n in report.neighbours] == ["Halvorsen Therapeutics", "Veltrazumab"]
 
 
-def test_a_restricted_caller_sees_only_its_groups(store_path: Path) -> None:
-    with KnowledgeGraph.open(store_path) as kg:
-        public = kg.entity("Halvorsen Therapeutics", groups=["public"])
-        board = kg.entity("Halvorsen Therapeutics", groups=["public", "board"])
-        with pytest.raises(NotFoundError):
-            kg.entity("Nevoxil", groups=["public"])
-        with pytest.raises(NotFoundError):
-            kg.entity("Halvorsen", groups=["public"])  # an alias only the board memo uses
+def test_a_restricted_caller_sees_only_its_groups(kg: KnowledgeGraph) -> None:
+    public = kg.entity("Halvorsen Therapeutics", groups=["public"])
+    board = kg.entity("Halvorsen Therapeutics", groups=["public", "board"])
+    with pytest.raises(NotFoundError):
+        kg.entity("Nevoxil", groups=["public"])
+    with pytest.raises(NotFoundError):
+        kg.entity("Halvorsen", groups=["public"])  # an alias only the board memo uses
     assert public.entity.aliases == ("Halvorsen Therapeutics",)
     assert [r.triple.predicate for r in public.relations] == ["acquire"]
     assert "Vesper Neurosciences" not in json.dumps(public.to_dict())
@@ -81,12 +88,11 @@ def test_an_unknown_entity_is_one_line_with_suggestions(store_path: Path) -> Non
     assert text.strip() == "Error: no entity 'Nordlys'; did you mean: Nordlys Bio"
 
 
-def test_a_person_is_masked_without_clearance(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "graph.db")
-    store.write_document(_Fixtures().person())
-    with KnowledgeGraph(store) as kg:
-        masked = kg.entity("Nordlys Bio", groups=["public"])
-        cleared = kg.entity("Nordlys Bio", groups=["public", "pii"])
+def test_a_person_is_masked_without_clearance(any_store: GraphStore) -> None:
+    any_store.write_document(_Fixtures().person())
+    kg = KnowledgeGraph(any_store)
+    masked = kg.entity("Nordlys Bio", groups=["public"])
+    cleared = kg.entity("Nordlys Bio", groups=["public", "pii"])
     assert [n.name for n in cleared.neighbours] == [NAME] and NAME in cleared.relations[0].text
     assert [n.name for n in masked.neighbours] == ["[PERSON]"]
     assert NAME not in json.dumps(masked.to_dict())

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from dataclasses import astuple, replace
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from rdflib import Graph
 from kg.export import GraphView, read_rdf, to_rdf
 from kg.model import DocumentGraph
 from kg.sqlite_store import SQLiteStore
+from kg.store import GraphStore
 from kgrag.api import KnowledgeGraph
 from kgrag.cli import cli
 from tests.contract.store_contract import StoreContract, make_graph
@@ -58,13 +58,12 @@ class _Fixtures(StoreContract):
 
 
 @pytest.fixture
-def kg(tmp_path: Path) -> Iterator[KnowledgeGraph]:
-    store = SQLiteStore(tmp_path / "graph.db")
+def kg(any_store: GraphStore) -> KnowledgeGraph:
+    """The press release and the board memo in each backend (the backend's fixture closes the store)."""
     fixtures = _Fixtures()
-    store.write_document(fixtures.acquisition())
-    store.write_document(fixtures.memo())
-    with KnowledgeGraph(store) as graph:
-        yield graph
+    any_store.write_document(fixtures.acquisition())
+    any_store.write_document(fixtures.memo())
+    return KnowledgeGraph(any_store)
 
 
 @pytest.mark.parametrize("fmt", ["turtle", "jsonld", "graphml", "csv"])
@@ -124,7 +123,10 @@ def test_graphml_opens_in_networkx_with_the_same_counts(kg: KnowledgeGraph) -> N
     assert graph.nodes[next(n for n, d in graph.nodes(data=True) if d["name"] == "Nevoxil")]["type"] == "DRUG"
 
 
-def test_csv_writes_entities_and_relations(kg: KnowledgeGraph, tmp_path: Path) -> None:
+def test_csv_writes_entities_and_relations(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "graph.db")
+    store.write_document(_Fixtures().acquisition())
+    store.close()
     out = tmp_path / "csv"
     result = CliRunner().invoke(
         cli, ["export", "--store", str(tmp_path / "graph.db"), "--format", "csv", "--out", str(out), "--json"]
@@ -147,12 +149,11 @@ def test_cli_export_errors_are_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
-def test_personal_data_is_masked_for_a_caller_without_clearance(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "graph.db")
-    store.write_document(_Fixtures().person())
-    with KnowledgeGraph(store) as kg:
-        masked = kg.export("turtle", groups=["public"]).files["graph.ttl"]
-        cleared = kg.export("turtle", groups=["public", "pii"]).files["graph.ttl"]
+def test_personal_data_is_masked_for_a_caller_without_clearance(any_store: GraphStore) -> None:
+    any_store.write_document(_Fixtures().person())
+    kg = KnowledgeGraph(any_store)
+    masked = kg.export("turtle", groups=["public"]).files["graph.ttl"]
+    cleared = kg.export("turtle", groups=["public", "pii"]).files["graph.ttl"]
     assert NAME not in masked and "[PERSON]" in masked
     assert NAME in cleared and "Nordlys Bio" in masked
 
