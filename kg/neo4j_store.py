@@ -16,7 +16,12 @@ import json
 import logging
 import os
 import re
+import socket
+import threading
+import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -57,8 +62,11 @@ VECTOR_INDEX_VARIANTS: tuple[tuple[tuple[int, int], str], ...] = (
 )
 BATCH = 1000
 INDEX_WAIT_SECONDS = 300
+WRITER_LOCK = "writer"
+WRITER_LEASE_SECONDS = 30  # renewed every third of it while held
+WRITER_POLL_SECONDS = 1.0
 # Labels and relationship types kgrag itself uses; extracted names may not take them.
-RESERVED_LABELS = frozenset({"Document", "Chunk", "Entity", "KgragMeta", "KgragPrincipal"})
+RESERVED_LABELS = frozenset({"Document", "Chunk", "Entity", "KgragMeta", "KgragPrincipal", "KgragLock"})
 RESERVED_TYPES = frozenset({"HAS_CHUNK", "NEXT", "MENTIONS"})
 FALLBACK_TYPE = "RELATED_TO"
 
@@ -512,6 +520,36 @@ class Neo4jStore:
 
     def remove_principal(self, name: str) -> bool:
         return bool(self._run(cypher.load("principal_remove"), write=True, name=name)[0]["removed"])
+
+    @contextmanager
+    def writer(self, waiting: Callable[[str], None]) -> Iterator[None]:
+        """A lock node (``:KgragLock``) held on a lease that a thread renews while the block runs, so that a
+        writer that dies without releasing it holds it at most ``WRITER_LEASE_SECONDS`` longer."""
+        owner = f"pid {os.getpid()} on {socket.gethostname()} ({uuid.uuid4().hex[:8]})"
+        lease = {"name": WRITER_LOCK, "owner": owner, "lease": WRITER_LEASE_SECONDS * 1000}
+        told = False
+        while not (row := self._run(cypher.load("writer_lock_take"), write=True, **lease)[0])["taken"]:
+            if not told:
+                waiting(row["owner"])
+                told = True
+            time.sleep(WRITER_POLL_SECONDS)
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(WRITER_LEASE_SECONDS / 3):
+                try:
+                    self._run(cypher.load("writer_lock_renew"), write=True, **lease)
+                except StoreError as e:
+                    log.warning("cannot renew the writer lock on %s: %s", self.uri, e)
+
+        renewing = threading.Thread(target=renew, name="kgrag-writer-lease", daemon=True)
+        renewing.start()
+        try:
+            yield
+        finally:
+            done.set()
+            renewing.join()
+            self._run(cypher.load("writer_lock_release"), write=True, name=WRITER_LOCK, owner=owner)
 
     def close(self) -> None:
         self._driver.close()

@@ -7,11 +7,16 @@ pages, full-text indexes are merged after a deletion, and the write-ahead log is
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
+import socket
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -147,6 +152,7 @@ class SQLiteStore:
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{self.path}: cannot open store: {e}") from e
         self._lock = threading.RLock()
+        self._writer = threading.Lock()  # an in-memory store's writer lock; a file's is a lock file beside it
         self._matrix: tuple[list[str], np.ndarray, np.ndarray] | None = None
         # Per caller's groups, which rows of the matrix they may read; dropped with the matrix and on any group
         # change, and both are dropped when another connection commits (``PRAGMA data_version`` moves).
@@ -569,6 +575,31 @@ class SQLiteStore:
     def _principal(self, column: Literal["name", "key_id"], value: str) -> Principal | None:
         row = self._one(f"{_PRINCIPAL_SELECT} WHERE {column} = ?", (value,))
         return _principal(row) if row else None
+
+    @contextmanager
+    def writer(self, waiting: Callable[[str], None]) -> Iterator[None]:
+        """An exclusive ``flock`` on ``<store>.lock``, which names its holder; the system releases it when the
+        holder's process ends, however it ends."""
+        if self.path == ":memory:":
+            with self._writer:
+                yield
+            return
+        with open(self.path + ".lock", "a+", encoding="utf-8") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                f.seek(0)
+                waiting(f.read().strip() or "another process")
+                fcntl.flock(f, fcntl.LOCK_EX)
+            f.seek(0)
+            f.truncate()
+            f.write(f"pid {os.getpid()} on {socket.gethostname()} since {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC")
+            f.flush()
+            try:
+                yield
+            finally:
+                f.truncate(0)
+                fcntl.flock(f, fcntl.LOCK_UN)
 
     def close(self) -> None:
         with self._lock:

@@ -16,7 +16,8 @@ otherwise the most frequent visible surface form).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
@@ -182,6 +183,13 @@ class GraphStore(Protocol):
 
     def remove_principal(self, name: str) -> bool:
         """Forget a principal and its key; ``False`` when there was none of that name. Documents are untouched."""
+        ...
+
+    def writer(self, waiting: Callable[[str], None]) -> AbstractContextManager[None]:
+        """Hold the store's writer lock for the block: ingestions write one at a time, so that each resolves its
+        entities against everything the other wrote and two at once give the graph of one after the other. While
+        another process or connection holds it, call ``waiting`` once with who holds it, then block until it is
+        released (or, on a server, its holder's lease ends because the holder died)."""
         ...
 
     def close(self) -> None: ...

@@ -56,9 +56,9 @@ def test_statements_take_values_as_parameters_only(path: Path) -> None:
 
 def test_schema_file_splits_into_statements() -> None:
     statements = cypher.statements("schema/constraints")
-    assert len(statements) == 10
+    assert len(statements) == 11
     assert all(not s.endswith(";") and "//" not in s for s in statements)
-    assert sum(s.startswith("CREATE CONSTRAINT") for s in statements) == 6
+    assert sum(s.startswith("CREATE CONSTRAINT") for s in statements) == 7
 
 
 def test_unknown_statement_is_a_clear_error() -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from kg.errors import StoreError
 from kg.model import Access, Chunk, Document, DocumentGraph, Entity, Mention, Provenance, Relation, StoreStats
+from kg.neo4j_store import Neo4jStore
 from tests.contract.store_contract import HOSTILE, StoreContract, entity_id, make_graph
 
 pytestmark = pytest.mark.neo4j
@@ -24,6 +25,12 @@ class TestNeo4jStore(StoreContract):
     @pytest.fixture
     def store(self, neo: object) -> object:
         return neo
+
+    @pytest.fixture
+    def same_store(self, neo: Neo4jStore) -> Neo4jStore:
+        again = Neo4jStore(neo.uri)
+        yield again
+        again.close()
 
 
 def _rows(store: object, statement: str, **params: object) -> list[dict[str, object]]:

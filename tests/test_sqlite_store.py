@@ -22,6 +22,12 @@ class TestSQLiteStore(StoreContract):
         yield store
         store.close()
 
+    @pytest.fixture
+    def same_store(self, store: SQLiteStore) -> SQLiteStore:
+        again = SQLiteStore(store.path)
+        yield again
+        again.close()
+
 
 def test_data_survives_reopening(tmp_path: Path) -> None:
     path = tmp_path / "nested" / "graph.db"

@@ -6,6 +6,8 @@ CREATE CONSTRAINT kgrag_entity_id IF NOT EXISTS FOR (e:Entity) REQUIRE e.id IS U
 CREATE CONSTRAINT kgrag_meta_key IF NOT EXISTS FOR (m:KgragMeta) REQUIRE m.key IS UNIQUE;
 CREATE CONSTRAINT kgrag_principal_name IF NOT EXISTS FOR (p:KgragPrincipal) REQUIRE p.name IS UNIQUE;
 CREATE CONSTRAINT kgrag_principal_key IF NOT EXISTS FOR (p:KgragPrincipal) REQUIRE p.key_id IS UNIQUE;
+// One writer lock node per name, even when two writers MERGE it at once.
+CREATE CONSTRAINT kgrag_lock_name IF NOT EXISTS FOR (l:KgragLock) REQUIRE l.name IS UNIQUE;
 // Lexical search over chunk text and document titles, stemmed like the embedded store's index.
 CREATE FULLTEXT INDEX kgrag_chunk_text IF NOT EXISTS FOR (c:Chunk) ON EACH [c.text, c.title]
 OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}};

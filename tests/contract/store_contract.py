@@ -1,9 +1,12 @@
 """The store contract as tests: every backend's test class subclasses ``StoreContract`` and provides a ``store``
-fixture (a fresh, empty store per test) whose embeddings have ``DIM`` dimensions.
+fixture (a fresh, empty store per test) whose embeddings have ``DIM`` dimensions, and ``same_store``, a second
+connection to it (as another process would open).
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -145,6 +148,28 @@ class StoreContract:
         )
 
     # -- writes -------------------------------------------------------------------------------------------------
+
+    def test_one_writer_at_a_time(self, store: GraphStore, same_store: GraphStore) -> None:
+        """A second writer waits, told who holds the lock, and goes on once the first is done."""
+        waited: list[str] = []
+        order: list[str] = []
+
+        def second() -> None:
+            with same_store.writer(waited.append):
+                order.append("second")
+
+        with store.writer(lambda holder: pytest.fail(f"the lock was free, but held by {holder}")):
+            thread = threading.Thread(target=second)
+            thread.start()
+            deadline = time.monotonic() + 30
+            while not waited and time.monotonic() < deadline:
+                time.sleep(0.05)
+            order.append("first")
+        thread.join(timeout=60)
+        assert order == ["first", "second"]
+        assert len(waited) == 1 and "pid" in waited[0]
+        with store.writer(lambda holder: pytest.fail(f"released, yet held by {holder}")):
+            pass
 
     def test_satisfies_protocol(self, store: GraphStore) -> None:
         assert isinstance(store, GraphStore)
