@@ -12,11 +12,13 @@ import io
 import json
 import logging
 import re
+import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from extraction.limits import Limits, refusal
 from kg.errors import InvalidArgument, LoadError
 from kg.export import GraphView, is_export, read_rdf
 from kg.model import sha256_bytes
@@ -61,29 +63,37 @@ class _Parsed:
     records: tuple[tuple[int, int], ...] = ()
 
 
-def load_file(path: Path) -> LoadedDocument:
-    """Read one file; raises ``LoadError`` naming the file and what is wrong with it."""
+def load_file(path: Path, limits: Limits | None = None) -> LoadedDocument:
+    """Read one file within ``limits`` (default ``Limits()``); raises ``LoadError`` naming the file and what is
+    wrong with it, or which limit it passes."""
     path = Path(path)
+    limits = limits or Limits()
     handler = _HANDLERS.get(path.suffix.lower())
     if handler is None:
         raise LoadError(path, f"unsupported file type {path.suffix or '(none)'!r}; supported: {_supported()}")
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as f:
+            raw = f.read(limits.max_bytes + 1)  # never more than the limit, whatever the file claims to be
     except OSError as e:
         raise LoadError(path, f"cannot read: {e.strerror or e}") from e
+    if len(raw) > limits.max_bytes:
+        size = f"{path.stat().st_size:,} bytes"
+        raise LoadError(path, refusal("max_bytes", size, limits.max_bytes))
     if not raw.strip():
         raise LoadError(path, "empty file")
     parse, media_type = handler
     try:
-        parsed = parse(raw)
-    except LoadError:
-        raise
+        if raw.startswith(b"PK\x03\x04"):
+            _check_zip(raw, limits)
+        parsed = parse(raw, limits)
     except _Unreadable as e:
         raise LoadError(path, str(e)) from e
     # Facts hold offsets into the text as built, which is already clean; only free text is normalised.
     text = parsed.text.rstrip() if parsed.facts else _normalise(parsed.text)
     if not text.strip():
         raise LoadError(path, "no text found")
+    if len(text) > limits.max_chars:
+        raise LoadError(path, refusal("max_chars", f"{len(text):,} characters of text", limits.max_chars))
     # A table or a set of records has no first line that names it; its file name does.
     fallback = _title_from("", path.stem) if parsed.facts else _title_from(text, path.stem)
     title = (parsed.title or "").strip() or fallback
@@ -143,17 +153,90 @@ class _Unreadable(Exception):
     """A parser's complaint, turned into a LoadError with the file name by ``load_file``."""
 
 
-def _decode(raw: bytes) -> str:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16")
+# Byte order marks, longest first (UTF-32's little-endian mark begins with UTF-16's).
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+# Without a mark, text that is not UTF-8 is read as one of these; a wider choice makes short Western text
+# misdetected (French as cp1250), and a file in none of them is refused rather than misread.
+SINGLE_BYTE = ("cp1252", "latin_1", "iso8859_15")
+
+
+def _decode(raw: bytes) -> tuple[str, str]:
+    """The text and the encoding it was read in: a byte order mark's, UTF-8, or a single-byte encoding
+    detected by charset-normalizer."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(encoding), encoding.removesuffix("-sig")
+            except UnicodeDecodeError as e:
+                raise _Unreadable(f"not valid {encoding} after its byte order mark (offset {e.start})") from e
     if b"\x00" in raw:
         raise _Unreadable("binary content (NUL bytes) in a text file")
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as e:
+        utf8_error = f"byte 0x{raw[e.start]:02x} at offset {e.start}"
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw, cp_isolation=list(SINGLE_BYTE)).best()
+    if best is None:
         raise _Unreadable(
-            f"not valid UTF-8 (byte 0x{raw[e.start]:02x} at offset {e.start}); convert the file to UTF-8"
-        ) from e
+            f"not valid UTF-8 ({utf8_error}) nor text in {', '.join(SINGLE_BYTE)}; convert the file to UTF-8"
+        )
+    return str(best), best.encoding
+
+
+def _check_zip(raw: bytes, limits: Limits) -> None:
+    """A zip container (DOCX) is refused by the sizes it declares before anything is decompressed: zipfile never
+    inflates a member past its declared size, so the sum bounds what parsing it can cost."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            declared = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return  # the format's own parser says what is wrong with it
+    if declared > limits.max_unzipped:
+        raise _Unreadable(refusal("max_unzipped", f"{declared:,} bytes once decompressed", limits.max_unzipped))
+
+
+def _check_depth(depth: int, limits: Limits) -> None:
+    if depth > limits.max_depth:
+        raise _Unreadable(refusal("max_depth", f"nested {depth} levels deep", limits.max_depth))
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _json_depth(text: str) -> int:
+    """How deep a JSON text nests, read from its brackets outside strings, before a recursive parser sees it."""
+    depth = deepest = 0
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub('""', text)):
+        depth += 1 if match[0] in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _html_depth(html: str) -> int:
+    """How deep lxml's tree of a page nests (lxml repairs unclosed tags, so this is the depth BeautifulSoup gets)."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    try:
+        root = lxml_html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return 0
+    deepest = 0
+    stack = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node)
+    return deepest
 
 
 def _normalise(text: str) -> str:
@@ -169,8 +252,9 @@ def _title_from(text: str, fallback: str) -> str:
     return re.sub(r"[_\-]+", " ", Path(fallback).stem).strip() or fallback
 
 
-def _parse_txt(raw: bytes) -> _Parsed:
-    return _Parsed(_decode(raw))
+def _parse_txt(raw: bytes, _limits: Limits) -> _Parsed:
+    text, encoding = _decode(raw)
+    return _Parsed(text, metadata={"encoding": encoding})
 
 
 _BLOCKS = (
@@ -220,21 +304,25 @@ def _html_to_text(html: str) -> tuple[str, str | None]:
     return "\n\n".join(p for p in paragraphs if p), title
 
 
-def _parse_html(raw: bytes) -> _Parsed:
-    text, title = _html_to_text(_decode(raw))
-    return _Parsed(text, title)
+def _parse_html(raw: bytes, limits: Limits) -> _Parsed:
+    html, encoding = _decode(raw)
+    _check_depth(_html_depth(html), limits)
+    text, title = _html_to_text(html)
+    return _Parsed(text, title, {"encoding": encoding})
 
 
-def _parse_markdown(raw: bytes) -> _Parsed:
+def _parse_markdown(raw: bytes, limits: Limits) -> _Parsed:
     from markdown_it import MarkdownIt
 
-    source = _decode(raw)
+    source, encoding = _decode(raw)
     heading = re.search(r"^#{1,6}\s+(.+?)\s*#*\s*$", source, flags=re.MULTILINE)
-    text, _ = _html_to_text(MarkdownIt("commonmark").enable("table").render(source))
-    return _Parsed(text, heading.group(1).strip() if heading else None)
+    html = MarkdownIt("commonmark").enable("table").render(source)
+    _check_depth(_html_depth(html), limits)
+    text, _ = _html_to_text(html)
+    return _Parsed(text, heading.group(1).strip() if heading else None, {"encoding": encoding})
 
 
-def _parse_pdf(raw: bytes) -> _Parsed:
+def _parse_pdf(raw: bytes, _limits: Limits) -> _Parsed:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -258,7 +346,7 @@ def _parse_pdf(raw: bytes) -> _Parsed:
     return _Parsed(text, title, metadata)
 
 
-def _parse_docx(raw: bytes) -> _Parsed:
+def _parse_docx(raw: bytes, _limits: Limits) -> _Parsed:
     from docx import Document as open_docx
     from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
@@ -342,14 +430,19 @@ def _predicate(key: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", key.lower()).strip("_") or "value"
 
 
-def _parse_csv(raw: bytes) -> _Parsed:
-    text = _decode(raw)
+def _parse_csv(raw: bytes, limits: Limits) -> _Parsed:
+    text, encoding = _decode(raw)
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
+    rows: list[list[str]] = []
     try:
-        rows = [row for row in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in row)]
+        for row in csv.reader(io.StringIO(text), dialect):
+            if any(c.strip() for c in row):
+                rows.append(row)
+                if len(rows) > limits.max_rows + 1:  # the header and one row too many
+                    raise _Unreadable(refusal("max_rows", "too many rows", limits.max_rows))
     except csv.Error as e:
         raise _Unreadable(f"malformed CSV: {e}") from e
     if len(rows) < 2:
@@ -363,7 +456,7 @@ def _parse_csv(raw: bytes) -> _Parsed:
             start = out.length
             out.record(cells[0], fields)
             out.close_record(start)
-    return out.parsed(None, {"rows": len(rows) - 1, "columns": header})
+    return out.parsed(None, {"rows": len(rows) - 1, "columns": header, "encoding": encoding})
 
 
 _PROSE_KEYS = ("text", "content", "body", "abstract", "description", "summary")
@@ -385,7 +478,9 @@ def _flatten(value: Any, prefix: str = "") -> Iterator[tuple[str, str]]:
         yield prefix, str(value).strip()
 
 
-def _json_records(records: Sequence[Any]) -> _Parsed:
+def _json_records(records: Sequence[Any], limits: Limits, encoding: str) -> _Parsed:
+    if len(records) > limits.max_records:
+        raise _Unreadable(refusal("max_records", f"{len(records):,} records", limits.max_records))
     out = _FactText()
     title: str | None = None
     for record in records:
@@ -393,7 +488,7 @@ def _json_records(records: Sequence[Any]) -> _Parsed:
         name = _json_record(out, record)
         out.close_record(start)
         title = title or name
-    return out.parsed(title if len(records) == 1 else None, {"records": len(records)})
+    return out.parsed(title if len(records) == 1 else None, {"records": len(records), "encoding": encoding})
 
 
 def _json_record(out: _FactText, record: Any) -> str | None:
@@ -415,30 +510,36 @@ def _json_record(out: _FactText, record: Any) -> str | None:
     return name
 
 
-def _parse_json(raw: bytes) -> _Parsed:
+def _parse_json(raw: bytes, limits: Limits) -> _Parsed:
+    text, encoding = _decode(raw)
+    _check_depth(_json_depth(text), limits)
     try:
-        data = json.loads(_decode(raw))
+        data = json.loads(text)
     except json.JSONDecodeError as e:
         raise _Unreadable(f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from e
-    return _json_records(data if isinstance(data, list) else [data])
+    return _json_records(data if isinstance(data, list) else [data], limits, encoding)
 
 
-def _parse_jsonl(raw: bytes) -> _Parsed:
+def _parse_jsonl(raw: bytes, limits: Limits) -> _Parsed:
+    text, encoding = _decode(raw)
+    _check_depth(_json_depth(text), limits)
     records = []
-    for number, line in enumerate(_decode(raw).splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
+            if len(records) == limits.max_records:
+                raise _Unreadable(refusal("max_records", "too many records", limits.max_records))
             try:
                 records.append(json.loads(line))
             except json.JSONDecodeError as e:
                 raise _Unreadable(f"invalid JSON on line {number}: {e.msg}") from e
-    return _json_records(records)
+    return _json_records(records, limits, encoding)
 
 
 _RDF_FORMATS = {".ttl": "turtle", ".rdf": "xml", ".owl": "xml", ".nt": "nt", ".jsonld": "json-ld", ".n3": "n3"}
 
 
-def _rdf_parser(fmt: str) -> Callable[[bytes], _Parsed]:
-    def parse(raw: bytes) -> _Parsed:
+def _rdf_parser(fmt: str) -> Callable[[bytes, Limits], _Parsed]:
+    def parse(raw: bytes, limits: Limits) -> _Parsed:
         from rdflib import RDF, RDFS, Graph, Literal
         from rdflib.namespace import SKOS, split_uri
 
@@ -447,6 +548,8 @@ def _rdf_parser(fmt: str) -> Callable[[bytes], _Parsed]:
             graph.parse(data=raw, format=fmt)
         except Exception as e:  # rdflib raises parser-specific types
             raise _Unreadable(f"invalid RDF ({fmt}): {e}") from e
+        if len(graph) > limits.max_records:
+            raise _Unreadable(refusal("max_records", f"{len(graph):,} triples", limits.max_records))
 
         def label(node: Any) -> str:
             for prop in (RDFS.label, SKOS.prefLabel):
@@ -523,7 +626,7 @@ def load_export(path: Path) -> GraphView | None:
         raise LoadError(path, f"malformed kgrag export: {e}") from e
 
 
-_HANDLERS: dict[str, tuple[Callable[[bytes], _Parsed], str]] = {
+_HANDLERS: dict[str, tuple[Callable[[bytes, Limits], _Parsed], str]] = {
     ".txt": (_parse_txt, "text/plain"),
     ".text": (_parse_txt, "text/plain"),
     ".md": (_parse_markdown, "text/markdown"),

@@ -1,7 +1,9 @@
 """Ingestion: source files or texts → extracted, resolved, embedded ``DocumentGraph``s → one store write each.
 
-Each document is written in one store transaction, so a failure never leaves half a document; a file that
-fails to load or write is reported and the batch goes on.
+Files are read in a reader process within per-file limits (``extraction/reader.py``), and each document is
+written in one store transaction as soon as it is ready, so a failure never leaves half a document and a slow or
+failing file never holds back or loses another; a file that fails to load or write is reported and the batch
+goes on.
 """
 
 from __future__ import annotations
@@ -9,23 +11,24 @@ from __future__ import annotations
 import bisect
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
 from extraction.chunking import chunk_text
-from extraction.loaders import LoadedDocument, iter_files, load_export, load_file, load_text
+from extraction.limits import Limits
+from extraction.loaders import LoadedDocument, iter_files, load_text
 from extraction.nlp import Extraction, Extractor, RawMention
 from extraction.pii import PiiDetector, PiiSpan, protect, stored_mode, without_values
-from extraction.records import FailedSource, IngestReport, TextRecord
+from extraction.reader import Reader
+from extraction.records import FailedSource, IngestReport, Stop, TextRecord
 from extraction.resolve import GROUPS, EntityResolver
 from kg.backend import document_entities
 from kg.embedding import Embedder, model_id
-from kg.errors import ConfigError, InvalidArgument, KgragError, LoadError
+from kg.errors import ConfigError, KgragError, LoadError
 from kg.export import GraphView
 from kg.model import (
     PII_MODES,
@@ -62,6 +65,9 @@ class _Tally:
     chunks: int = 0
     relations: int = 0
     failed: list[FailedSource] = field(default_factory=list)
+    regrouped: list[str] = field(default_factory=list)
+    not_reached: int = 0
+    stopped: str | None = None
 
     def report(self, started: float) -> IngestReport:
         return IngestReport(
@@ -71,7 +77,22 @@ class _Tally:
             chunks=self.chunks,
             relations=self.relations,
             seconds=time.perf_counter() - started,
+            regrouped=tuple(self.regrouped),
+            not_reached=self.not_reached,
+            stopped=self.stopped,
         )
+
+
+@dataclass(frozen=True)
+class _Built:
+    """A document extracted and resolved, waiting for its embeddings."""
+
+    item: _Pending
+    document: Document
+    chunks: list[Chunk]
+    entities: list[Entity]
+    mentions: list[Mention]
+    relations: list[Relation]
 
 
 @dataclass(frozen=True)
@@ -120,17 +141,15 @@ class IngestionPipeline:
         extractor: Extractor,
         embedder: Embedder,
         chunk_max_chars: int = 1200,
-        batch_size: int = 16,
         pii: PiiDetector | None = None,
+        limits: Limits | None = None,
     ) -> None:
-        if batch_size < 1:
-            raise InvalidArgument(f"batch_size must be at least 1, got {batch_size}")
         self.store = store
         self.extractor = extractor
         self.embedder = embedder
         self.chunk_max_chars = chunk_max_chars
-        self.batch_size = batch_size
         self.pii = pii
+        self.limits = limits or Limits()
 
     @property
     def fingerprint(self) -> str:
@@ -146,10 +165,12 @@ class IngestionPipeline:
         progress: bool = False,
         force: bool = False,
         pii: PiiMode = "off",
+        stop: Stop | None = None,
     ) -> IngestReport:
         """Ingest files and folders (recursively); unreadable files are reported, the rest go on.
 
         ``pii`` is what happens to personal data: ``redact`` before storing, ``mask`` in results, or ``off``.
+        ``stop``, once set, ends the ingestion after the current document; the rest is reported as not reached.
         """
         started = time.perf_counter()
         tally = _Tally()
@@ -170,17 +191,17 @@ class IngestionPipeline:
             except LoadError as e:
                 tally.failed.append(FailedSource(e.path, e.reason))
 
-        def load(path: Path, doc_id: str, twins: tuple[str, ...]) -> _Pending | _Restore | FailedSource:
-            try:
-                view = load_export(path)
-                if view is not None:
-                    return _Restore(str(path), view)
-                loaded = load_file(path)
-            except LoadError as e:
-                return FailedSource(e.path, e.reason)
-            return _Pending(doc_id, loaded, twins=twins)
+        def loaded(reader: Reader) -> Iterator[_Pending | _Restore | FailedSource]:
+            for (path, doc_id, twins), (_, result) in zip(files, reader.read_all([f[0] for f in files]), strict=True):
+                if isinstance(result, LoadError):
+                    yield FailedSource(result.path, result.reason)
+                elif isinstance(result, GraphView):
+                    yield _Restore(str(path), result)
+                else:
+                    yield _Pending(doc_id, result, twins=twins)
 
-        self._run((load(*f) for f in files), len(files), groups, progress, force, pii, tally)
+        with self.store.writer(_waiting), Reader(self.limits) as reader:
+            self._run(loaded(reader), reader.ready, len(files), groups, progress, force, pii, tally, stop)
         return tally.report(started)
 
     def ingest_records(
@@ -191,8 +212,10 @@ class IngestionPipeline:
         force: bool = False,
         total: int | None = None,
         pii: PiiMode = "off",
+        stop: Stop | None = None,
     ) -> IngestReport:
-        """Ingest in-memory texts; each record's ``id`` is its document id; ``pii`` as for ``ingest_paths``."""
+        """Ingest in-memory texts; each record's ``id`` is its document id; ``pii`` and ``stop`` as for
+        ``ingest_paths``."""
         started = time.perf_counter()
         tally = _Tally()
 
@@ -206,52 +229,60 @@ class IngestionPipeline:
 
         if total is None and isinstance(records, Sequence):
             total = len(records)
-        self._run((load(r) for r in records), total, groups, progress, force, pii, tally)
+        with self.store.writer(_waiting):
+            self._run((load(r) for r in records), lambda: True, total, groups, progress, force, pii, tally, stop)
         return tally.report(started)
 
     def _run(
         self,
         items: Iterable[_Pending | _Restore | FailedSource],
+        ready: Callable[[], bool],
         total: int | None,
         groups: Sequence[str],
         progress: bool,
         force: bool,
         pii: PiiMode,
         tally: _Tally,
+        stop: Stop | None,
     ) -> None:
+        """Extract each document as it comes; embed and write those extracted together (the encoder is several
+        times cheaper batched) whenever a batch is full or the next item is not ready yet (``ready``), so that a
+        document never waits for a slow file, and before stopping."""
         group_tuple = clean_groups(groups)
         detector = self._detector(pii)
         bar = tqdm(total=total, unit="doc", desc="ingest", disable=not progress, leave=False)
+        pending: list[_Built] = []
+        seen = 0
         try:
-            for batch in _batched(items, self.batch_size):
-                todo: list[_Pending] = []
-                for item in batch:
-                    if isinstance(item, FailedSource):
-                        log.warning("skipped %s: %s", item.source, item.reason)
-                        tally.failed.append(item)
-                        bar.update(1)
-                    elif isinstance(item, _Restore):
-                        self._restore(item, group_tuple, force, tally)
-                        bar.update(1)
-                    elif not force and self._is_current(item, group_tuple, pii):
+            for item in items:
+                if stop is not None and stop.reason is not None:
+                    tally.stopped = stop.reason
+                    tally.not_reached = total - seen if total is not None else 1 + sum(1 for _ in items)
+                    break
+                seen += 1
+                bar.update(1)
+                if isinstance(item, FailedSource):
+                    log.warning("skipped %s: %s", item.source, item.reason)
+                    tally.failed.append(item)
+                elif isinstance(item, _Restore):
+                    self._write(pending, tally)
+                    self._restore(item, group_tuple, force, tally)
+                elif not force and self._is_current(item, pii):
+                    if self._regroup(item.doc_id, group_tuple):
+                        tally.regrouped.append(item.doc_id)
+                    else:
                         tally.unchanged += 1
-                        bar.update(1)
-                    elif detector is None:
-                        todo.append(item)
-                    else:
-                        todo.append(_Pending(item.doc_id, *protect(item.loaded, pii, detector), item.twins))
-                for item, graph in self._build(todo, group_tuple, tally):
+                else:
+                    if detector is not None:
+                        item = _Pending(item.doc_id, *protect(item.loaded, pii, detector), item.twins)
                     try:
-                        self.store.write_document(graph)
-                    except KgragError as e:
-                        tally.failed.append(FailedSource(item.loaded.source, f"cannot store: {e}"))
-                    else:
-                        self._retire_twins(item)
-                        tally.ingested += 1
-                        tally.chunks += len(graph.chunks)
-                        tally.relations += len(graph.relations)
-                    bar.update(1)
+                        pending.append(self._extract(item, group_tuple, pending))
+                    except LoadError as e:
+                        tally.failed.append(FailedSource(item.loaded.source, e.reason))
+                if sum(len(b.chunks) for b in pending) >= self.embedder.batch_size or not ready():
+                    self._write(pending, tally)
         finally:
+            self._write(pending, tally)
             bar.close()
 
     def _restore(self, item: _Restore, groups: tuple[str, ...], force: bool, tally: _Tally) -> None:
@@ -293,6 +324,35 @@ class IngestionPipeline:
             tally.chunks += len(chunks)
             tally.relations += len(relations)
 
+    def _write(self, pending: list[_Built], tally: _Tally) -> None:
+        """Embed the pending documents in one encoder batch and write each in its own transaction."""
+        if not pending:
+            return
+        vectors = self.embedder.encode([_embedding_text(b.document.title, c.text) for b in pending for c in b.chunks])
+        offset = 0
+        for built in pending:
+            embeddings = vectors[offset : offset + len(built.chunks)]
+            offset += len(built.chunks)
+            graph = DocumentGraph(
+                document=built.document,
+                chunks=tuple(built.chunks),
+                embeddings=np.ascontiguousarray(embeddings),
+                entities=tuple(built.entities),
+                mentions=tuple(built.mentions),
+                relations=tuple(built.relations),
+                embedding_model=model_id(self.embedder.model_name),
+            )
+            try:
+                self.store.write_document(graph)
+            except KgragError as e:
+                tally.failed.append(FailedSource(built.item.loaded.source, f"cannot store: {e}"))
+                continue
+            self._retire_twins(built.item)
+            tally.ingested += 1
+            tally.chunks += len(graph.chunks)
+            tally.relations += len(graph.relations)
+        pending.clear()
+
     def _document_id(self, keys: list[str]) -> str:
         """The id of the first of ``keys`` already stored, else of the first."""
         for key in keys:
@@ -309,7 +369,7 @@ class IngestionPipeline:
                 self.store.delete_document(twin)
                 log.info("replaced %s's id %s by %s", item.loaded.source, twin, item.doc_id)
 
-    def _is_current(self, item: _Pending, groups: tuple[str, ...], pii: PiiMode) -> bool:
+    def _is_current(self, item: _Pending, pii: PiiMode) -> bool:
         """Stored in this version, under this PII mode and read by this extractor, so only its groups may need
         changing."""
         if self.store.document_version(item.doc_id) != item.loaded.content_hash:
@@ -317,10 +377,14 @@ class IngestionPipeline:
         stored = self.store.get_document(item.doc_id, Access.unrestricted())
         if stored is None or stored_mode(stored.metadata) != pii:
             return False
-        if stored.metadata.get(EXTRACTION_KEY) != self.fingerprint:
+        return stored.metadata.get(EXTRACTION_KEY) == self.fingerprint
+
+    def _regroup(self, doc_id: str, groups: tuple[str, ...]) -> bool:
+        """Give an unchanged document the groups it is ingested with; ``True`` when they changed."""
+        stored = self.store.get_document(doc_id, Access.unrestricted())
+        if stored is None or tuple(sorted(stored.groups)) == groups:
             return False
-        if tuple(sorted(stored.groups)) != groups:
-            self.store.set_groups(item.doc_id, groups)
+        self.store.set_groups(doc_id, groups)
         return True
 
     def _detector(self, pii: PiiMode) -> PiiDetector | None:
@@ -332,52 +396,24 @@ class IngestionPipeline:
             raise ConfigError("this pipeline has no PII detector; build it with pii=PiiDetector(...)")
         return self.pii
 
-    def _build(
-        self, items: list[_Pending], groups: tuple[str, ...], tally: _Tally
-    ) -> Iterator[tuple[_Pending, DocumentGraph]]:
-        """Extract, resolve and embed a batch together: spaCy and the encoder are far faster batched."""
-        if not items:
-            return
-        extracted = self.extractor.extract(
-            [item.loaded.text for item in items],
-            records=[[(fact.start, fact.end) for fact in item.loaded.facts] for item in items],
-        )
-        extractions = [without_values(e, item.placeholders) for item, e in zip(items, extracted, strict=True)]
-        resolver = self._resolver_for(items, extractions)
-        built: list[tuple[_Pending, Document, list[Chunk], list[Entity], list[Mention], list[Relation]]] = []
-        for item, extraction in zip(items, extractions, strict=True):
-            try:
-                built.append((item, *self._graph_parts(item, extraction, groups, resolver)))
-            except KgragError as e:
-                tally.failed.append(FailedSource(item.loaded.source, str(e)))
-        texts = [_embedding_text(doc.title, chunk.text) for _, doc, chunks, *_ in built for chunk in chunks]
-        vectors = self.embedder.encode(texts)
-        offset = 0
-        for item, doc, chunks, entities, mentions, relations in built:
-            embeddings = vectors[offset : offset + len(chunks)]
-            offset += len(chunks)
-            yield (
-                item,
-                DocumentGraph(
-                    document=doc,
-                    chunks=tuple(chunks),
-                    embeddings=np.ascontiguousarray(embeddings),
-                    entities=tuple(entities),
-                    mentions=tuple(mentions),
-                    relations=tuple(relations),
-                    embedding_model=model_id(self.embedder.model_name),
-                ),
-            )
+    def _extract(self, item: _Pending, groups: tuple[str, ...], pending: Sequence[_Built]) -> _Built:
+        """Extract and resolve one document against every document before it: those stored, and those extracted
+        but not yet written (``pending``), as a run of one file after another would."""
+        records = [(fact.start, fact.end) for fact in item.loaded.facts]
+        (extracted,) = self.extractor.extract([item.loaded.text], records=[records])
+        extraction = without_values(extracted, item.placeholders)
+        resolver = self._resolver_for(item, extraction, [e for built in pending for e in built.entities])
+        return _Built(item, *self._graph_parts(item, extraction, groups, resolver))
 
-    def _resolver_for(self, items: list[_Pending], extractions: list[Extraction]) -> EntityResolver:
-        """A resolver that knows the stored entities these documents might refer to, and no others."""
+    def _resolver_for(self, item: _Pending, extraction: Extraction, pending: list[Entity]) -> EntityResolver:
+        """A resolver that knows the stored entities this document might refer to and those of ``pending``."""
         phrases = sorted(
-            {m.text for extraction in extractions for m in extraction.mentions}
-            | {text for item in items for fact in item.loaded.facts for text in (fact.subject, fact.object)}
+            {m.text for m in extraction.mentions}
+            | {text for fact in item.loaded.facts for text in (fact.subject, fact.object)}
         )
         known = self.store.entity_candidates(phrases, Access.unrestricted(), limit=5) if phrases else []
         domain = self.extractor.domain
-        return EntityResolver(known=known, specialises=domain.specialises(GROUPS) if domain else {})
+        return EntityResolver(known=[*known, *pending], specialises=domain.specialises(GROUPS) if domain else {})
 
     def _graph_parts(
         self, item: _Pending, extraction: Extraction, groups: tuple[str, ...], resolver: EntityResolver
@@ -447,6 +483,10 @@ class IngestionPipeline:
         return doc, chunks, list(entities.values()), list(mentions.values()), _dedupe(relations)
 
 
+def _waiting(holder: str) -> None:
+    log.warning("waiting for another ingestion to finish writing this store (%s)", holder)
+
+
 class _ChunkLocator:
     """Finds the chunk holding a character offset (chunks are sorted and disjoint)."""
 
@@ -492,14 +532,3 @@ def _dedupe(relations: list[Relation]) -> list[Relation]:
             seen.add(key)
             unique.append(r)
     return unique
-
-
-def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

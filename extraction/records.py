@@ -27,19 +27,39 @@ class FailedSource:
 
 @dataclass(frozen=True)
 class IngestReport:
+    """What an ingestion did. ``regrouped``: unchanged documents whose groups it changed (audited as ACL changes);
+    ``not_reached``: sources left when it was stopped (``stopped`` says why, e.g. ``SIGTERM``)."""
+
     ingested: int = 0
     unchanged: int = 0
     failed: tuple[FailedSource, ...] = ()
     chunks: int = 0
     relations: int = 0
     seconds: float = 0.0
+    regrouped: tuple[str, ...] = ()
+    not_reached: int = 0
+    stopped: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "ingested": self.ingested,
             "unchanged": self.unchanged,
+            "regrouped": list(self.regrouped),
             "failed": [{"source": f.source, "reason": f.reason} for f in self.failed],
+            "not_reached": self.not_reached,
+            "stopped": self.stopped,
             "chunks": self.chunks,
             "relations": self.relations,
             "seconds": round(self.seconds, 3),
         }
+
+
+class Stop:
+    """Asks an ingestion to stop after the document it is working on (``kgrag ingest`` sets it on SIGINT and
+    SIGTERM); ``reason`` is reported."""
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+
+    def set(self, reason: str) -> None:
+        self.reason = reason

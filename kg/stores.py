@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kg.errors import StoreError
+from kg.errors import NotFoundError, StoreError
 from kg.store import GraphStore
 
 NEO4J_SCHEMES = ("neo4j://", "neo4j+s://", "neo4j+ssc://", "bolt://", "bolt+s://", "bolt+ssc://")
@@ -20,8 +20,10 @@ def open_store(
     user: str | None = None,
     password: str | None = None,
     database: str | None = None,
+    create: bool = True,
 ) -> GraphStore:
-    """Open (creating if needed) the store at ``location``.
+    """Open the store at ``location``, creating an embedded one that does not exist only when ``create``: reading
+    a mistyped path must say so rather than answer from an empty store.
 
     For Neo4j, credentials and the database default to ``NEO4J_USER``, ``NEO4J_PASSWORD`` and ``NEO4J_DATABASE``.
     """
@@ -32,6 +34,8 @@ def open_store(
         return Neo4jStore(location, user=user, password=password, database=database)
     if "://" in location:
         raise StoreError(f"unsupported store URI {location!r}: use a file path or one of {', '.join(NEO4J_SCHEMES)}")
+    if not create and location != ":memory:" and not Path(location).is_file():
+        raise NotFoundError(f"no store at {location}: ingest into it first (kgrag ingest ... --store {location})")
     from kg.sqlite_store import SQLiteStore
 
     return SQLiteStore(location)

@@ -11,7 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from extraction.records import FailedSource, IngestReport, TextRecord
+from extraction.records import FailedSource, IngestReport, Stop, TextRecord
 from kg.audit import Action, AuditEvent, AuditLog, audit_path
 from kg.embedding import model_id
 from kg.errors import AuthenticationError, ConfigError, InvalidArgument, NotFoundError, PermissionDenied, StaleCitation
@@ -48,7 +48,7 @@ if TYPE_CHECKING:  # the models and what uses them load on first use, so that op
     from kg.embedding import Embedder
     from retrieval.retriever import HybridRetriever
 
-__all__ = ["Caller", "FailedSource", "IngestReport", "KnowledgeGraph", "TextRecord"]
+__all__ = ["Caller", "FailedSource", "IngestReport", "KnowledgeGraph", "Stop", "TextRecord"]
 
 
 def _audit_log(path: str | Path, settings: Settings) -> AuditLog:
@@ -89,15 +89,17 @@ class KnowledgeGraph:
         auth: tuple[str, str] | None = None,
         database: str | None = None,
         key: str | None = None,
+        create: bool = True,
     ) -> KnowledgeGraph:
-        """Open a store: a path is the embedded store (created if missing), a ``neo4j://`` or ``bolt://`` URI is
-        Neo4j (``auth`` and ``database`` default to ``NEO4J_USER``, ``NEO4J_PASSWORD``, ``NEO4J_DATABASE``).
-        Without a location, ``KGRAG_STORE`` or ``.kgrag/graph.db``. ``key``: an API key of the store's principal
-        registry; every call then runs as that principal."""
+        """Open a store: a path is the embedded store (created if missing, unless ``create`` is false: then a
+        missing store is a ``NotFoundError``), a ``neo4j://`` or ``bolt://`` URI is Neo4j (``auth`` and
+        ``database`` default to ``NEO4J_USER``, ``NEO4J_PASSWORD``, ``NEO4J_DATABASE``). Without a location,
+        ``KGRAG_STORE`` or ``.kgrag/graph.db``. ``key``: an API key of the store's principal registry; every call
+        then runs as that principal."""
         location = str(store or os.environ.get("KGRAG_STORE") or DEFAULT_STORE)
         settings = settings or Settings.from_env()
         user, password = auth or (None, None)
-        opened = open_store(location, user=user, password=password, database=database)
+        opened = open_store(location, user=user, password=password, database=database, create=create)
         audit = _audit_log(audit_path(location, settings.audit_log), settings)
         try:
             return cls(opened, settings, retrieval, audit=audit, key=key)
@@ -141,6 +143,7 @@ class KnowledgeGraph:
             self.embedder,
             chunk_max_chars=self.settings.chunk_max_chars,
             pii=PiiDetector(self.settings.spacy_model, domain=self.extractor.domain),
+            limits=self.settings.limits,
         )
 
     @cached_property
@@ -167,17 +170,25 @@ class KnowledgeGraph:
         force: bool = False,
         pii: PiiMode | None = None,
         caller: Caller | None = None,
+        stop: Stop | None = None,
+        user: str | None = None,
     ) -> IngestReport:
         """Ingest files and folders; unchanged documents are skipped unless ``force``. Needs the curator role; a
-        curator gives documents only groups it is in.
+        curator gives documents only groups it is in. An unchanged document ingested with other groups is
+        regrouped, and audited as ``kgrag acl set`` is (``user``: who, as for ``set_groups``).
 
         ``pii`` (default ``settings.pii_mode``): ``redact`` removes personal data before anything is stored,
         ``mask`` stores it but masks it in results for callers outside the ``pii`` group, ``off`` does neither.
+        ``stop``, once set (``kgrag ingest`` sets it on SIGINT and SIGTERM), ends the ingestion after the
+        current document; the report counts what was not reached.
         """
-        self._curator(caller, "ingest").may_assign(clean_groups(groups))
+        who = self._curator(caller, "ingest")
+        who.may_assign(clean_groups(groups))
         self._check_embedding_model()
         mode = pii or self.settings.pii_mode
-        return self.pipeline.ingest_paths(paths, groups=groups, progress=progress, force=force, pii=mode)
+        report = self.pipeline.ingest_paths(paths, groups=groups, progress=progress, force=force, pii=mode, stop=stop)
+        self._record_regrouped(report, groups, self._curating(who, user))
+        return report
 
     def ingest_texts(
         self,
@@ -187,12 +198,20 @@ class KnowledgeGraph:
         force: bool = False,
         pii: PiiMode | None = None,
         caller: Caller | None = None,
+        stop: Stop | None = None,
+        user: str | None = None,
     ) -> IngestReport:
-        """Ingest in-memory texts, each with its own document id; ``pii`` and roles as for ``ingest``."""
-        self._curator(caller, "ingest").may_assign(clean_groups(groups))
+        """Ingest in-memory texts, each with its own document id; ``pii``, ``stop``, regrouping and roles as for
+        ``ingest``."""
+        who = self._curator(caller, "ingest")
+        who.may_assign(clean_groups(groups))
         self._check_embedding_model()
         mode = pii or self.settings.pii_mode
-        return self.pipeline.ingest_records(records, groups=groups, progress=progress, force=force, pii=mode)
+        report = self.pipeline.ingest_records(
+            records, groups=groups, progress=progress, force=force, pii=mode, stop=stop
+        )
+        self._record_regrouped(report, groups, self._curating(who, user))
+        return report
 
     def query(
         self,
@@ -519,6 +538,11 @@ class KnowledgeGraph:
             acl=principal.groups,
             roles=principal.roles,
         )
+
+    def _record_regrouped(self, report: IngestReport, groups: Sequence[str], access: Access) -> None:
+        """A re-ingestion that changed a document's groups is an ACL change: audited as ``set_groups`` is."""
+        for doc_id in report.regrouped:
+            self._record("acl_set", access, doc_ids=(doc_id,), existed=True, acl=clean_groups(groups))
 
     def _check_embedding_model(self) -> None:
         """Vectors of two models are not comparable: refuse to mix them rather than return noise. A store's

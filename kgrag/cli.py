@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+import signal
 import sys
 import textwrap
-from collections.abc import Callable
-from dataclasses import asdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, fields
 from datetime import datetime
 from functools import wraps
 from pathlib import Path
@@ -20,6 +22,8 @@ from typing import Any, TypeVar
 
 import click
 
+from extraction.limits import MB, Limits
+from extraction.records import Stop
 from kg.audit import ACTIONS
 from kg.errors import InvalidArgument, KgragError, StaleCitation
 from kg.export import EXPORT_FORMATS
@@ -77,13 +81,85 @@ def model_options(func: F) -> F:
     return func
 
 
-def _open(options: dict[str, Any]) -> KnowledgeGraph:
+SIZE = re.compile(r"(\d+)\s*([KMG]?)B?")
+
+
+def _bytes(text: str, option: str) -> int:
+    """``512KB``, ``20MB``, ``1GB`` or a number of bytes."""
+    match = SIZE.fullmatch(text.strip().upper())
+    if match is None:
+        raise click.BadParameter(f"{text!r} is not a size such as 512KB or 20MB", param_hint=option)
+    return int(match[1]) * {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}[match[2]]
+
+
+def _size(_ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    return None if value is None else _bytes(value, f"--{(param.name or '').replace('_', '-')}")
+
+
+def _mb(size: int) -> str:
+    return f"{size // MB}MB"
+
+
+def limit_options(func: F) -> F:
+    """What one file may cost ``ingest`` (``extraction/limits.py``); each defaults to ``Limits()``."""
+    defaults = Limits()
+    options = [
+        click.option("--max-bytes", callback=_size, help=f"Largest file (default {_mb(defaults.max_bytes)})."),
+        click.option(
+            "--max-unzipped",
+            callback=_size,
+            help=f"Largest decompressed size of a DOCX or other zip container (default {_mb(defaults.max_unzipped)}).",
+        ),
+        click.option(
+            "--max-rows", type=click.IntRange(min=1), help=f"Most rows of a table (default {defaults.max_rows:,})."
+        ),
+        click.option(
+            "--max-records",
+            type=click.IntRange(min=1),
+            help=f"Most records of a JSON file or triples of an RDF file (default {defaults.max_records:,}).",
+        ),
+        click.option(
+            "--max-depth",
+            type=click.IntRange(min=1),
+            help=f"Deepest nesting of JSON or HTML (default {defaults.max_depth}).",
+        ),
+        click.option(
+            "--max-chars",
+            type=click.IntRange(min=1),
+            help=f"Most characters of text per file (default {defaults.max_chars:,}).",
+        ),
+        click.option(
+            "--max-seconds",
+            type=click.FloatRange(min=0, min_open=True),
+            help=f"Longest time to read one file (default {defaults.max_seconds:g} s).",
+        ),
+        click.option(
+            "--max-memory",
+            callback=_size,
+            help=f"Memory of the process reading a file (default {_mb(defaults.max_memory)}).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _limits(options: dict[str, Any]) -> Limits | None:
+    """The limits given as flags over the defaults; ``None`` when no flag was given."""
+    given = {name: options.pop(name) for name in [f.name for f in fields(Limits)] if name in options}
+    chosen = {name: value for name, value in given.items() if value is not None}
+    return Limits(**chosen) if chosen else None
+
+
+def _open(options: dict[str, Any], create: bool = False) -> KnowledgeGraph:
+    """The store the options name; only the commands that write a graph (``create``) make a missing one."""
     settings = Settings.from_env(
         spacy_model=options.pop("spacy_model", None),
         embedding_model=options.pop("embedding_model", None),
         domain=options.pop("domain", None),
+        limits=_limits(options),
     )
-    return KnowledgeGraph.open(options.pop("store"), settings, key=options.pop("key", None))
+    return KnowledgeGraph.open(options.pop("store"), settings, key=options.pop("key", None), create=create)
 
 
 def handle_errors(func: F) -> F:
@@ -130,6 +206,7 @@ def cli(verbose: int) -> None:
     help="Comma-separated access groups for these documents.",
 )
 @click.option("--force", is_flag=True, help="Re-extract documents even when unchanged.")
+@click.option("--as", "user", help="Who is ingesting (recorded when it changes a document's groups).")
 @click.option(
     "--pii",
     type=click.Choice(PII_MODES),
@@ -138,34 +215,69 @@ def cli(verbose: int) -> None:
 )
 @store_option
 @model_options
+@limit_options
 @handle_errors
 def ingest(
-    paths: tuple[str, ...], acl: tuple[str, ...], force: bool, pii: PiiMode | None, as_json: bool, **options: Any
+    paths: tuple[str, ...],
+    acl: tuple[str, ...],
+    force: bool,
+    user: str | None,
+    pii: PiiMode | None,
+    as_json: bool,
+    **options: Any,
 ) -> None:
     """Ingest files and folders (txt, md, html, pdf, docx, csv, json, jsonl, RDF).
 
-    Unchanged documents are skipped (unless ingested under another --pii mode); a file that cannot be read is
-    reported and the others go on. Exits 1 if any file failed.
+    Unchanged documents are skipped (unless ingested under another --pii mode), or regrouped when --acl differs
+    (audited as acl set is); a file that cannot be read, or passes a limit (--max-...), is reported and the others
+    go on. Ctrl-C or SIGTERM stops after the current document and still prints the report. Exits 1 if any file
+    failed, 130 after Ctrl-C, 143 after SIGTERM.
 
     \b
     kgrag ingest data/corpus --acl public
     kgrag ingest reports/ --acl oncology,staff --store reports.db
     kgrag ingest data/restricted --acl hr --pii redact
+    kgrag ingest exports/ --max-rows 100000 --max-seconds 300
     """
-    with _open(options) as kg:
+    stop = Stop()
+    with _open(options, create=True) as kg, _stopping_on_signals(stop):
         progress = sys.stderr.isatty() and not as_json
-        report = kg.ingest(paths, groups=acl, progress=progress, force=force, pii=pii)
+        report = kg.ingest(paths, groups=acl, progress=progress, force=force, pii=pii, stop=stop, user=user)
     if as_json:
         _echo_json(report.to_dict())
     else:
+        regrouped = f", regrouped {len(report.regrouped)}" if report.regrouped else ""
+        not_reached = f", not reached {report.not_reached}" if report.stopped else ""
         click.echo(
-            f"ingested {report.ingested}, unchanged {report.unchanged}, failed {len(report.failed)} "
-            f"({report.chunks} chunks, {report.relations} relations, {report.seconds:.1f}s)"
+            f"ingested {report.ingested}, unchanged {report.unchanged}{regrouped}, failed {len(report.failed)}"
+            f"{not_reached} ({report.chunks} chunks, {report.relations} relations, {report.seconds:.1f}s)"
         )
         for failure in report.failed:
             click.echo(f"  failed: {failure.source}: {failure.reason}", err=True)
+        if report.stopped:
+            click.echo(f"stopped by {report.stopped}: run the same command again to ingest the rest", err=True)
+    if stop.reason is not None:  # also when the signal came after the last document: it was asked to stop
+        sys.exit(128 + signal.Signals[stop.reason].value)
     if report.failed:
         sys.exit(1)
+
+
+@contextmanager
+def _stopping_on_signals(stop: Stop) -> Iterator[None]:
+    """While ingesting, SIGINT and SIGTERM ask the ingestion to stop after its current document; the handlers
+    that were there before come back afterwards."""
+
+    def handle(signum: int, _frame: object) -> None:
+        if stop.reason is None:
+            click.echo(f"{signal.Signals(signum).name}: stopping after the current document", err=True)
+        stop.set(signal.Signals(signum).name)
+
+    previous = {signum: signal.signal(signum, handle) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 @cli.command()
@@ -544,7 +656,7 @@ def migrate(source: str, target: str, key: str | None, as_json: bool) -> None:
     kgrag migrate --from .kgrag/graph.db --to neo4j://localhost:7687
     kgrag migrate --from neo4j://localhost:7687 --to backup.db
     """
-    with KnowledgeGraph.open(source, key=key) as kg:
+    with KnowledgeGraph.open(source, key=key, create=False) as kg:
         report = kg.migrate_to(target, progress=sys.stderr.isatty() and not as_json)
     if as_json:
         _echo_json(
@@ -604,23 +716,12 @@ def serve(
         from kgrag.service import ServiceConfig, create_app
     except ImportError as e:
         raise click.ClickException(f"kgrag serve needs the serve extra: pip install 'kgrag[serve]' ({e})") from e
-    config = ServiceConfig(_bytes(max_body), rate, upload_dir, ingest_root)
+    config = ServiceConfig(_bytes(max_body, "--max-body"), rate, upload_dir, ingest_root)
     kg = _open(options)
     try:
         uvicorn.run(create_app(kg, config), host=host, port=port, log_level="info")
     finally:
         kg.close()
-
-
-SIZE = re.compile(r"(\d+)\s*([KMG]?)B?")
-
-
-def _bytes(text: str) -> int:
-    """``512KB``, ``20MB``, ``1GB`` or a number of bytes."""
-    match = SIZE.fullmatch(text.strip().upper())
-    if match is None:
-        raise click.BadParameter(f"{text!r} is not a size such as 512KB or 20MB", param_hint="--max-body")
-    return int(match[1]) * {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}[match[2]]
 
 
 @cli.group()
@@ -731,7 +832,7 @@ def principals_add(name: str, groups: tuple[str, ...], roles: tuple[str, ...], a
     kgrag principals add root --roles admin
     kgrag principals add alice --groups public,oncology --roles reader --key $ADMIN_KEY
     """
-    with _open(options) as kg:
+    with _open(options, create=True) as kg:
         principal, key = kg.add_principal(name, groups, roles)
     _echo_principal(principal, as_json, key)
 

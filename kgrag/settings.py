@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from extraction.limits import Limits
 from kg.audit import QUESTION_POLICIES, QuestionPolicy
 from kg.embedding import DEFAULT_EMBEDDING_MODEL
 from kg.errors import ConfigError
@@ -39,6 +40,8 @@ class Settings:
     ``redact`` or ``mask`` (see ``extraction/pii.py``). ``audit_questions`` is what the log keeps of a query's
     text (``text``, a keyed hash: ``hash``, or ``none``); ``audit_key`` the secret of those hashes (default: a key
     file made beside the log); ``audit_scrub`` makes every deletion scrub the document's id from earlier events.
+    ``redact`` or ``mask`` (see ``extraction/pii.py``). ``limits`` are what one file may cost ingestion (bytes,
+    decompressed size, rows, records, nesting, characters, seconds, memory; see ``extraction/limits.py``).
     """
 
     spacy_model: str = DEFAULT_SPACY_MODEL
@@ -51,6 +54,7 @@ class Settings:
     audit_questions: QuestionPolicy = "text"
     audit_key: str | None = None
     audit_scrub: bool = False
+    limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self) -> None:
         if self.chunk_max_chars < 100:

@@ -67,7 +67,10 @@ def test_reingest_is_unchanged_and_json(corpus: Path, store: str) -> None:
     assert json.loads(out) | {"seconds": 0} == {
         "ingested": 0,
         "unchanged": 2,
+        "regrouped": [],
         "failed": [],
+        "not_reached": 0,
+        "stopped": None,
         "chunks": 0,
         "relations": 0,
         "seconds": 0,

@@ -9,7 +9,7 @@ import pytest
 from docx import Document as DocxDocument
 from fpdf import FPDF
 
-from extraction.loaders import SUPPORTED_EXTENSIONS, LoadedDocument, iter_files, load_file, load_text
+from extraction.loaders import SINGLE_BYTE, SUPPORTED_EXTENSIONS, LoadedDocument, iter_files, load_file, load_text
 from kg.errors import LoadError
 from kg.model import sha256_bytes
 
@@ -154,7 +154,7 @@ def test_rdf_triples_become_sentences(tmp_path: Path) -> None:
     [
         ("empty.txt", b"   \n", "empty file"),
         ("binary.txt", b"abc\x00def", "binary content"),
-        ("latin.txt", "café".encode("latin-1"), "not valid UTF-8 .* offset 3"),
+        ("random.txt", bytes(range(128, 256)) * 8, "not valid UTF-8 .* offset 0.* nor text in"),
         ("broken.pdf", b"%PDF-1.7 this is not a pdf", "corrupt PDF"),
         ("broken.docx", b"PK\x03\x04 not a zip", "corrupt DOCX"),
         ("broken.json", b'{"a": ', "invalid JSON at line 1"),
@@ -170,8 +170,24 @@ def test_unreadable_files_name_the_file_and_reason(tmp_path: Path, name: str, co
     assert str(path) in str(caught.value)
 
 
-def test_utf16_with_bom_is_read(tmp_path: Path) -> None:
-    assert load_file(write(tmp_path / "u.txt", "Zentoril".encode("utf-16"))).text == "Zentoril"
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        ("Zentoril is café-made: “quoted”.".encode(), "utf-8"),
+        ("\ufeffZentoril is café-made: “quoted”.".encode(), "utf-8"),
+        ("Zentoril is café-made: “quoted”.".encode("utf-16"), "utf-16"),
+        ("Zentoril is café-made: “quoted”.".encode("cp1252"), "cp1252"),
+    ],
+)
+def test_encodings_are_read_and_recorded(tmp_path: Path, data: bytes, encoding: str) -> None:
+    doc = load_file(write(tmp_path / "u.txt", data))
+    assert doc.text == "Zentoril is café-made: “quoted”." and doc.metadata["encoding"] == encoding
+
+
+def test_latin1_text_is_read_as_a_single_byte_encoding(tmp_path: Path) -> None:
+    text = "Le café est très bon à côté de l'église où naïve Zoë dînait."
+    doc = load_file(write(tmp_path / "fr.csv", f"name,note\nZoë,{text}\n".encode("latin-1")))
+    assert text in doc.text and doc.metadata["encoding"] in SINGLE_BYTE
 
 
 def test_iter_files_recurses_sorted_and_skips(tmp_path: Path) -> None:
