@@ -143,6 +143,7 @@ def test_csv_writes_entities_and_relations(tmp_path: Path) -> None:
 
 
 def test_cli_export_errors_are_one_line(tmp_path: Path) -> None:
+    KnowledgeGraph.open(tmp_path / "graph.db").close()  # a store that exists: the missing --out is the mistake
     result = CliRunner().invoke(cli, ["export", "--store", str(tmp_path / "graph.db"), "--format", "csv"])
     assert result.exit_code == 2
     assert "give a folder with --out" in result.output
