@@ -287,10 +287,11 @@ class IngestionPipeline:
 
     def _restore(self, item: _Restore, groups: tuple[str, ...], force: bool, tally: _Tally) -> None:
         """Write an export's documents back with their chunks, mentions and relations as exported (ids, spans and
-        provenance kept) and their chunks embedded again; like any ingested file, they get the ingest's groups, and
-        a stored document with other groups is left alone and reported."""
+        provenance kept) and their chunks embedded again, a batch of documents per encoder call; like any ingested
+        file, they get the ingest's groups, and a stored document with other groups is left alone and reported."""
         view = item.view
         stored = {e.id: (e.name, e.type) for e in view.entities}
+        todo = []
         for doc in view.documents:
             # Ids come from the file, not from where it lies: a restore may replace only a document that already has
             # the groups it gives, so that no curator reaches a document outside its own groups by naming its id.
@@ -298,31 +299,39 @@ class IngestionPipeline:
             if present is not None and tuple(sorted(present.groups)) != groups:
                 reason = f"stored with groups {','.join(present.groups)}; delete or regroup it first"
                 tally.failed.append(FailedSource(f"{item.source}#{doc.id}", reason))
-                continue
-            if not force and present is not None and present.content_hash == doc.content_hash:
+            elif not force and present is not None and present.content_hash == doc.content_hash:
                 tally.unchanged += 1
-                continue
-            chunks = tuple(c for c in view.chunks if c.doc_id == doc.id)
-            mentions = tuple(m for m in view.mentions if m.doc_id == doc.id)
-            relations = tuple(r for r in view.relations if r.provenance.doc_id == doc.id)
-            vectors = self.embedder.encode([_embedding_text(doc.title, c.text) for c in chunks])
-            graph = DocumentGraph(
-                document=replace(doc, groups=groups),
-                chunks=chunks,
-                embeddings=np.ascontiguousarray(vectors),
-                entities=document_entities(mentions, relations, lambda ids: {i: stored[i] for i in ids if i in stored}),
-                mentions=mentions,
-                relations=relations,
-                embedding_model=model_id(self.embedder.model_name),
+            else:
+                todo.append(doc)
+        for batch in _batched(todo, self.batch_size):
+            chunks = [tuple(c for c in view.chunks if c.doc_id == doc.id) for doc in batch]
+            vectors = self.embedder.encode(
+                [_embedding_text(doc.title, c.text) for doc, own in zip(batch, chunks, strict=True) for c in own]
             )
-            try:
-                self.store.write_document(graph)
-            except KgragError as e:
-                tally.failed.append(FailedSource(f"{item.source}#{doc.id}", f"cannot store: {e}"))
-                continue
-            tally.ingested += 1
-            tally.chunks += len(chunks)
-            tally.relations += len(relations)
+            offset = 0
+            for doc, own in zip(batch, chunks, strict=True):
+                mentions = tuple(m for m in view.mentions if m.doc_id == doc.id)
+                relations = tuple(r for r in view.relations if r.provenance.doc_id == doc.id)
+                graph = DocumentGraph(
+                    document=replace(doc, groups=groups),
+                    chunks=own,
+                    embeddings=np.ascontiguousarray(vectors[offset : offset + len(own)]),
+                    entities=document_entities(
+                        mentions, relations, lambda ids: {i: stored[i] for i in ids if i in stored}
+                    ),
+                    mentions=mentions,
+                    relations=relations,
+                    embedding_model=model_id(self.embedder.model_name),
+                )
+                offset += len(own)
+                try:
+                    self.store.write_document(graph)
+                except KgragError as e:
+                    tally.failed.append(FailedSource(f"{item.source}#{doc.id}", f"cannot store: {e}"))
+                    continue
+                tally.ingested += 1
+                tally.chunks += len(own)
+                tally.relations += len(relations)
 
     def _write(self, pending: list[_Built], tally: _Tally) -> None:
         """Embed the pending documents in one encoder batch and write each in its own transaction."""
