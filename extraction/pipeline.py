@@ -291,7 +291,8 @@ class IngestionPipeline:
         file, they get the ingest's groups, and a stored document with other groups is left alone and reported."""
         view = item.view
         stored = {e.id: (e.name, e.type) for e in view.entities}
-        todo = []
+        chunks_of = {d.id: tuple(c for c in view.chunks if c.doc_id == d.id) for d in view.documents}
+        todo: list[Document] = []
         for doc in view.documents:
             # Ids come from the file, not from where it lies: a restore may replace only a document that already has
             # the groups it gives, so that no curator reaches a document outside its own groups by naming its id.
@@ -303,35 +304,48 @@ class IngestionPipeline:
                 tally.unchanged += 1
             else:
                 todo.append(doc)
-        for batch in _batched(todo, self.batch_size):
-            chunks = [tuple(c for c in view.chunks if c.doc_id == doc.id) for doc in batch]
-            vectors = self.embedder.encode(
-                [_embedding_text(doc.title, c.text) for doc, own in zip(batch, chunks, strict=True) for c in own]
+        batch: list[Document] = []
+        for doc in todo:
+            batch.append(doc)
+            if sum(len(chunks_of[d.id]) for d in batch) >= self.embedder.batch_size or doc is todo[-1]:
+                self._write_restored(item, batch, chunks_of, stored, groups, tally)
+                batch = []
+
+    def _write_restored(
+        self,
+        item: _Restore,
+        batch: list[Document],
+        chunks_of: dict[str, tuple[Chunk, ...]],
+        stored: dict[str, tuple[str, str]],
+        groups: tuple[str, ...],
+        tally: _Tally,
+    ) -> None:
+        """Embed a batch of an export's documents in one encoder call and write each in its own transaction."""
+        view = item.view
+        vectors = self.embedder.encode([_embedding_text(d.title, c.text) for d in batch for c in chunks_of[d.id]])
+        offset = 0
+        for doc in batch:
+            own = chunks_of[doc.id]
+            mentions = tuple(m for m in view.mentions if m.doc_id == doc.id)
+            relations = tuple(r for r in view.relations if r.provenance.doc_id == doc.id)
+            graph = DocumentGraph(
+                document=replace(doc, groups=groups),
+                chunks=own,
+                embeddings=np.ascontiguousarray(vectors[offset : offset + len(own)]),
+                entities=document_entities(mentions, relations, lambda ids: {i: stored[i] for i in ids if i in stored}),
+                mentions=mentions,
+                relations=relations,
+                embedding_model=model_id(self.embedder.model_name),
             )
-            offset = 0
-            for doc, own in zip(batch, chunks, strict=True):
-                mentions = tuple(m for m in view.mentions if m.doc_id == doc.id)
-                relations = tuple(r for r in view.relations if r.provenance.doc_id == doc.id)
-                graph = DocumentGraph(
-                    document=replace(doc, groups=groups),
-                    chunks=own,
-                    embeddings=np.ascontiguousarray(vectors[offset : offset + len(own)]),
-                    entities=document_entities(
-                        mentions, relations, lambda ids: {i: stored[i] for i in ids if i in stored}
-                    ),
-                    mentions=mentions,
-                    relations=relations,
-                    embedding_model=model_id(self.embedder.model_name),
-                )
-                offset += len(own)
-                try:
-                    self.store.write_document(graph)
-                except KgragError as e:
-                    tally.failed.append(FailedSource(f"{item.source}#{doc.id}", f"cannot store: {e}"))
-                    continue
-                tally.ingested += 1
-                tally.chunks += len(own)
-                tally.relations += len(relations)
+            offset += len(own)
+            try:
+                self.store.write_document(graph)
+            except KgragError as e:
+                tally.failed.append(FailedSource(f"{item.source}#{doc.id}", f"cannot store: {e}"))
+                continue
+            tally.ingested += 1
+            tally.chunks += len(own)
+            tally.relations += len(relations)
 
     def _write(self, pending: list[_Built], tally: _Tally) -> None:
         """Embed the pending documents in one encoder batch and write each in its own transaction."""
