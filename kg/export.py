@@ -14,6 +14,7 @@ import io
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal, get_args
 from urllib.parse import quote, unquote
 
@@ -40,8 +41,12 @@ class GraphView:
     mentions: tuple[Mention, ...]
     relations: tuple[Relation, ...]
 
+    @cached_property
+    def _by_id(self) -> dict[str, Document]:
+        return {d.id: d for d in self.documents}
+
     def document(self, doc_id: str) -> Document:
-        return next(d for d in self.documents if d.id == doc_id)
+        return self._by_id[doc_id]
 
 
 @dataclass(frozen=True)
@@ -187,7 +192,7 @@ def is_export(graph: Any) -> bool:
 def read_rdf(graph: Any) -> GraphView:
     """The records of a kgrag export, as ``to_rdf`` wrote them (relations and mentions in their exported order)."""
     from rdflib import RDF, RDFS, URIRef
-    from rdflib.namespace import DCTERMS, SKOS
+    from rdflib.namespace import DCTERMS, PROV, SKOS
 
     def kg(name: str) -> URIRef:
         return URIRef(NS + name)
@@ -258,7 +263,7 @@ def read_rdf(graph: Any) -> GraphView:
     relations = []
     for s in graph.subjects(RDF.type, RDF.Statement):
         provenance = Provenance(
-            ident(one(s, URIRef("http://www.w3.org/ns/prov#wasDerivedFrom"))),
+            ident(one(s, PROV.wasDerivedFrom)),
             ident(one(s, kg("chunk"))),
             int(one(s, kg("start"))),
             int(one(s, kg("end"))),
