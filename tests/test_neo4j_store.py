@@ -225,3 +225,15 @@ def test_erasure_leaves_nothing_of_the_document_on_the_server(neo: object) -> No
     assert nearest and {r["doc"] for r in nearest} == {"press"}
     [halvorsen] = neo.entities([entity_id("Halvorsen Therapeutics")], ALL)
     assert halvorsen.aliases == ("Halvorsen Therapeutics",), "the alias read only from the memo is gone"
+
+
+def test_batched_searches_use_no_deprecated_cypher(neo: Neo4jStore, caplog: pytest.LogCaptureFixture) -> None:
+    """The server's deprecation notices reach users as driver warnings: the batched searches must not cause any."""
+    graph = StoreContract().acquisition()
+    neo.write_document(graph)
+    with caplog.at_level("INFO", logger="neo4j.notifications"):
+        lexical = neo.lexical_searches(["Nordlys", "acquired"], 2, Access.of(["public"]))
+        vector = neo.vector_searches(graph.embeddings[:2], 1, ALL)
+    assert all(lexical) and [hits[0].chunk_id for hits in vector] == [c.id for c in graph.chunks[:2]]
+    notices = [r.getMessage() for r in caplog.records if r.name == "neo4j.notifications"]
+    assert not [n for n in notices if "deprecat" in n.lower()], notices
