@@ -56,3 +56,8 @@ class AuthenticationError(KgragError):
 
 class PermissionDenied(KgragError):
     """The caller is known but lacks the role for an operation, or asked for groups beyond their own."""
+
+
+class GeneratorError(KgragError):
+    """The configured answer generator (an OpenAI-compatible endpoint) cannot be reached or answered out of
+    protocol."""

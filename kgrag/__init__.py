@@ -10,10 +10,13 @@ from kg.errors import KgragError
 from kgrag.api import KnowledgeGraph
 from kgrag.picture import draw_evidence
 from kgrag.settings import Settings
+from retrieval.answer import Answer, AnswerSettings
 from retrieval.config import RetrievalConfig
 from retrieval.result import RetrievalResult
 
 __all__ = [
+    "Answer",
+    "AnswerSettings",
     "FailedSource",
     "IngestReport",
     "KgragError",

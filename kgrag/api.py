@@ -36,6 +36,7 @@ from kgrag.auth import (
 )
 from kgrag.explore import EntityReport, describe_entity
 from kgrag.settings import DEFAULT_STORE, Settings
+from retrieval.answer import Answer, AnswerSettings
 from retrieval.citations import check_citation, version_prefix_problem
 from retrieval.config import RetrievalConfig, check_query
 from retrieval.masking import cleared, mask_document, mask_view
@@ -46,6 +47,8 @@ if TYPE_CHECKING:  # the models and what uses them load on first use, so that op
     from extraction.pipeline import IngestionPipeline
     from extraction.suggest import Suggestion
     from kg.embedding import Embedder
+    from retrieval.answering import Answering
+    from retrieval.generator import ChatGenerator
     from retrieval.retriever import HybridRetriever
 
 __all__ = ["Caller", "FailedSource", "IngestReport", "KnowledgeGraph", "Stop", "TextRecord"]
@@ -67,14 +70,16 @@ class KnowledgeGraph:
         *,
         audit: AuditLog | None = None,
         key: str | None = None,
+        answers: AnswerSettings | None = None,
     ) -> None:
         """``audit`` records queries, deletions and ACL changes; without it, ``settings.audit_log`` when set
         (``open`` always supplies a log: beside the store by default). ``key``: the API key every call runs
-        with (see ``caller``)."""
+        with (see ``caller``). ``answers``: how ``answer`` abstains and retries."""
         self.store = store
         self.settings = settings or Settings.from_env()
         self.retrieval_config = retrieval or RetrievalConfig()
         self.audit = audit or (_audit_log(self.settings.audit_log, self.settings) if self.settings.audit_log else None)
+        self.answer_settings = answers or AnswerSettings()
         self._recorded_model: str | None = None
         self._keys = KeyCache()
         self.caller: Caller | None = self.authenticate(key) if key is not None else None
@@ -162,6 +167,14 @@ class KnowledgeGraph:
             audit=self.audit,
         )
 
+    @cached_property
+    def answering(self) -> Answering:
+        from retrieval.answer import ExtractiveAnswerer
+        from retrieval.answering import Answering
+
+        answerer = ExtractiveAnswerer(self.extractor.nlp, self.extractor.type_nouns, self.answer_settings)
+        return Answering(self.retriever, self.store, answerer, model_id(self.settings.embedding_model))
+
     def ingest(
         self,
         paths: Sequence[str | Path],
@@ -231,6 +244,37 @@ class KnowledgeGraph:
         access = self._reader(caller, groups, user)
         self._check_embedding_model()
         return self.retriever.retrieve(question, access, k=k)
+
+    def answer(
+        self,
+        question: str,
+        k: int | None = None,
+        groups: Sequence[str] | None = None,
+        user: str | None = None,
+        caller: Caller | None = None,
+        generate: bool = False,
+    ) -> Answer:
+        """A short answer to ``question`` with a cited claim for each sentence that supports it, or *insufficient
+        evidence* with what was found and which hop had no support. It is read from the result ``query`` returns
+        (verified, audited, masked), with the same roles and groups; ``k`` passages are retrieved. ``generate``:
+        the configured chat endpoint writes the answer from the same evidence, and each sentence's citations are
+        checked (``Settings.generator_url``; ``ConfigError`` without one)."""
+        k = check_query(question, self.retrieval_config.result.k if k is None else k)
+        access = self._reader(caller, groups, user)
+        self._check_embedding_model()
+        return self.answering.run(question, access, k, self.generator if generate else None)
+
+    @cached_property
+    def generator(self) -> ChatGenerator:
+        from retrieval.generator import ChatGenerator, GeneratorSettings
+
+        s = self.settings
+        if not s.generator_url or not s.generator_model:
+            raise ConfigError("no answer generator: set KGRAG_GENERATOR_URL and KGRAG_GENERATOR_MODEL")
+        uncited = "remove" if s.generator_uncited == "remove" else "flag"
+        if s.generator_uncited not in ("flag", "remove"):
+            raise ConfigError(f"KGRAG_GENERATOR_UNCITED must be flag or remove, got {s.generator_uncited!r}")
+        return ChatGenerator(GeneratorSettings(s.generator_url, s.generator_model, s.generator_key, uncited))
 
     def document(
         self,

@@ -31,6 +31,7 @@ from kg.model import PII_MODES, PiiMode, Principal, StoreStats, clean_groups
 from kgrag.api import KnowledgeGraph, suggest_domain
 from kgrag.picture import draw_evidence, picture_format
 from kgrag.settings import Settings
+from retrieval.answer import Answer
 from retrieval.result import RetrievalResult
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -342,6 +343,51 @@ def query(
             click.echo(format_result(result))
     if blank:
         sys.exit(2)
+
+
+@cli.command()
+@click.argument("question")
+@click.option("-k", "--k", "k", type=click.IntRange(1, 100), help="How many passages to retrieve.")
+@click.option(
+    "--groups",
+    callback=_split_groups,
+    help="The caller's access groups, comma-separated (default: public).",
+)
+@click.option("--as", "user", help="Who is asking (recorded with the query).")
+@click.option(
+    "--generate",
+    is_flag=True,
+    help="Have the chat endpoint of KGRAG_GENERATOR_URL and KGRAG_GENERATOR_MODEL write the answer from the same "
+    "evidence; each sentence's citations are checked.",
+)
+@store_option
+@model_options
+@handle_errors
+def answer(
+    question: str,
+    k: int | None,
+    groups: tuple[str, ...] | None,
+    user: str | None,
+    generate: bool,
+    as_json: bool,
+    **options: Any,
+) -> None:
+    """Answer a question in a few words, with a verified citation for every claim, or say what is missing.
+
+    The answer is read from the cited evidence `kgrag query` returns (no language model): the entity or value a
+    relation path ends on, a compared value, or the best supporting sentence. Exits 0 also when it abstains.
+
+    \b
+    kgrag answer "Who leads the trial of the drug Halvorsen licensed in 2023?"
+    kgrag answer "Which trial enrolled more patients, HLV-301 or CDR-204?" --json
+    KGRAG_GENERATOR_URL=http://127.0.0.1:8080/v1 KGRAG_GENERATOR_MODEL=m kgrag answer "..." --generate
+    """
+    with _open(options) as kg:
+        found = kg.answer(question, k=k, groups=groups, user=user, generate=generate)
+    if as_json:
+        _echo_json(found.to_dict())
+    else:
+        click.echo(format_answer(found))
 
 
 @cli.command()
@@ -935,6 +981,26 @@ def format_result(result: RetrievalResult) -> str:
                 f"  ({t.subject}) -[{t.predicate}]-> ({t.object})   {t.title}, chars {t.start}-{t.end}, "
                 f"{t.extractor} {t.extractor_version}{'' if t.verified else UNVERIFIED}"
             )
+    return "\n".join(lines)
+
+
+def format_answer(found: Answer) -> str:
+    """Render an answer for a terminal: the answer, how sure, then each claim with its citations."""
+    if found.status == "insufficient_evidence":
+        lines = [f"Insufficient evidence (confidence {found.confidence:.2f}): {found.missing or 'nothing found'}."]
+        lines.extend(f"  found: {title}" for title in found.found)
+    else:
+        unverified = "" if found.verified else UNVERIFIED
+        lines = [f"{found.answer}{unverified}", f"(confidence {found.confidence:.2f}, {found.rounds} round(s))"]
+        if found.missing:
+            lines.append(f"Unsupported hop: {found.missing}")
+    for claim in found.claims:
+        lines.append("")
+        flag = "" if claim.verified else "  [NO VALID CITATION]"
+        lines.append(textwrap.fill(" ".join(claim.text.split()), 100) + flag)
+        for c in claim.citations:
+            mark = "" if c.verified else UNVERIFIED
+            lines.append(f"    {c.title}  chars {c.start}-{c.end}  doc {c.doc_id}  sha256 {c.content_hash[:12]}{mark}")
     return "\n".join(lines)
 
 

@@ -34,6 +34,7 @@ from kg.audit import Action, AuditEvent
 from kg.errors import (
     AuthenticationError,
     ConfigError,
+    GeneratorError,
     InvalidArgument,
     KgragError,
     NotFoundError,
@@ -57,6 +58,7 @@ ERRORS: tuple[tuple[type[KgragError], int, str], ...] = (
     (StaleCitation, 409, "stale_citation"),
     (InvalidArgument, 400, "invalid_argument"),
     (ConfigError, 500, "misconfigured"),
+    (GeneratorError, 502, "generator_unavailable"),
     (StoreError, 503, "store_unavailable"),
     (KgragError, 400, "rejected"),
 )
@@ -89,6 +91,10 @@ class QueryRequest(BaseModel):
 
 class PictureRequest(QueryRequest):
     format: str = "svg"
+
+
+class AnswerRequest(QueryRequest):
+    generate: bool = False
 
 
 class GroupsRequest(BaseModel):
@@ -317,6 +323,11 @@ def create_app(kg: KnowledgeGraph, config: ServiceConfig | None = None, *, warm:
         fmt = picture_format(body.format)
         result = kg.query(body.question, k=body.k, groups=body.groups, caller=who)
         return Response(draw_evidence(result, fmt), media_type=PICTURE_MEDIA_TYPES[fmt])
+
+    @app.post("/answer", tags=["retrieval"])
+    def answer(body: AnswerRequest, who: Authenticated) -> dict[str, Any]:
+        """A short answer with a verified citation for every claim: the same JSON as ``kgrag answer --json``."""
+        return kg.answer(body.question, k=body.k, groups=body.groups, caller=who, generate=body.generate).to_dict()
 
     @app.get("/documents", tags=["documents"])
     def documents(who: Authenticated, groups: str | None = None) -> list[dict[str, Any]]:

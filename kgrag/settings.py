@@ -24,6 +24,10 @@ _ENV = {
     "audit_questions": "KGRAG_AUDIT_QUESTIONS",
     "audit_key": "KGRAG_AUDIT_KEY",
     "audit_scrub": "KGRAG_AUDIT_SCRUB",
+    "generator_url": "KGRAG_GENERATOR_URL",
+    "generator_model": "KGRAG_GENERATOR_MODEL",
+    "generator_key": "KGRAG_GENERATOR_KEY",
+    "generator_uncited": "KGRAG_GENERATOR_UNCITED",
 }
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
@@ -42,6 +46,9 @@ class Settings:
     file made beside the log); ``audit_scrub`` makes every deletion scrub the document's id from earlier events.
     ``redact`` or ``mask`` (see ``extraction/pii.py``). ``limits`` are what one file may cost ingestion (bytes,
     decompressed size, rows, records, nesting, characters, seconds, memory; see ``extraction/limits.py``).
+    ``generator_url``, ``generator_model`` and ``generator_key`` name an OpenAI-compatible chat endpoint for
+    generated answers (``kgrag answer --generate``), and ``generator_uncited`` whether a sentence without a valid
+    citation is flagged or removed (see ``retrieval/generator.py``).
     """
 
     spacy_model: str = DEFAULT_SPACY_MODEL
@@ -55,6 +62,10 @@ class Settings:
     audit_key: str | None = None
     audit_scrub: bool = False
     limits: Limits = field(default_factory=Limits)
+    generator_url: str | None = None
+    generator_model: str | None = None
+    generator_key: str | None = None
+    generator_uncited: str = "flag"
 
     def __post_init__(self) -> None:
         if self.chunk_max_chars < 100:

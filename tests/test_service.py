@@ -205,6 +205,18 @@ def test_delete_scrubs_the_audit_log_on_request(server: Server, keys: dict[str, 
     assert delete["scrubbed"] == 1 and delete["doc_ids"][0].startswith("erased:")
 
 
+def test_answer_needs_the_reader_role_before_any_model_loads(server: Server, keys: dict[str, str]) -> None:
+    body = {"question": "Who acquired Nordlys Bio?"}
+    with client(server) as http:
+        assert http.post("/answer", json=body).status_code == 401
+    with client(server, keys["audrey"]) as http:
+        refused = http.post("/answer", json=body)
+    assert refused.status_code == 403 and code(refused) == "forbidden"
+    with client(server, keys["alice"]) as http:
+        assert code(http.post("/answer", json={"question": "q", "groups": ["board"]})) == "forbidden"
+        assert "/answer" in http.get("/openapi.json").json()["paths"]
+
+
 def test_show_a_span(server: Server, keys: dict[str, str]) -> None:
     graph = CONTRACT.acquisition()
     chunk = graph.chunks[1]
