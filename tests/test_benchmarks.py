@@ -63,3 +63,25 @@ def test_union_qualifies_ids_and_keeps_a_repeated_passage_once() -> None:
     assert view_b.questions[0]["gold_ids"] == ["a/0"]  # the same passage, kept once under its first id
     assert view_b.name == "b+union" and view_b.corpus is combined.corpus
     assert recall(["b/0", "a/0"], view_b.questions[0]["gold_ids"], 2) == 1.0
+
+
+def test_answer_metrics_normalise_as_squad_does_and_bin_confidence() -> None:
+    from benchmarks.answers import exact_match, fit_logistic, token_f1
+
+    assert exact_match("The European Medicines Agency.", ["european medicines agency"]) == 1.0
+    assert exact_match("", ["x"]) == 0.0
+    assert token_f1("Enugu", ["Enugu, Nigeria"]) == pytest.approx(2 / 3)
+    assert token_f1("Lagos", ["Enugu"]) == 0.0
+    import numpy as np
+
+    x = np.array([[0.1], [0.2], [0.8], [0.9]] * 10)
+    y = np.array([0.0, 0.0, 1.0, 1.0] * 10)
+    weights, bias = fit_logistic(x, y)
+    assert weights[0] > 0 and 0.1 * weights[0] + bias < 0 < 0.9 * weights[0] + bias
+
+
+def test_answers_benchmark_help_runs() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.answers", "--help"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert "--fit" in done.stdout and "--no-removed" in done.stdout
