@@ -33,6 +33,7 @@ def assemble(
     chunks = head + _diversify(rest, k - len(head), settings.passages_per_document, [c.doc_id for c in head])
     # Reported scores follow the final order (which interleaving may change), so they never contradict it.
     scores = {c: 1.0 / (rank + 1) for rank, c in enumerate(ranking)}
+    _read_cited(ctx, final, chunks)
     documents = ctx.reads.lookup()
     passages = tuple(
         Passage(
@@ -53,9 +54,9 @@ def assemble(
     question_entities = seeds.question_entities()
     returned = [(p.chunk_id, p.score) for p in passages]
     paths = asked_evidence(final.asked, returned, documents, settings.max_paths)
-    shown = {p.entities for p in paths}
+    walked = {p.entities for p in paths}
     found = find_paths(final.subgraph, question_entities, returned, documents, settings)
-    paths += [p for p in found if p.entities not in shown][: settings.max_paths - len(paths)]
+    paths += [p for p in found if p.entities not in walked][: settings.max_paths - len(paths)]
     triples = passage_triples(
         final.subgraph, [p.chunk_id for p in passages], set(question_entities), documents, settings.max_triples
     )
@@ -67,6 +68,19 @@ def assemble(
         triples=tuple(triples),
         paths=tuple(paths),
         linked_entities=seeds.links,
+    )
+
+
+def _read_cited(ctx: QueryContext, final: Round, chunks: Sequence[Chunk]) -> None:
+    """Read the documents that passages, asked paths and passage triples cite, in one store read; relation paths
+    name the few others as they are found."""
+    shown = {c.id for c in chunks}
+    ctx.reads.documents(
+        [
+            *(c.doc_id for c in chunks),
+            *(r.provenance.doc_id for path in final.asked for r in path.relations),
+            *(r.provenance.doc_id for r in final.subgraph.relations if r.provenance.chunk_id in shown),
+        ]
     )
 
 

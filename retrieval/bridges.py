@@ -12,16 +12,45 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from kg.embedding import Embedder
-from kg.model import Subgraph
+from kg.model import Entity, Subgraph
 from kg.text import LITERAL_TYPES, normalise
-from retrieval.config import RetrievalConfig
+from retrieval.config import BridgeSettings, RetrievalConfig
 from retrieval.context import QueryContext
 from retrieval.fusion import ranked
 from retrieval.linking import Seeds
 from retrieval.paths import AskedPath, most_asked
 from retrieval.predicates import PredicateReader
 from retrieval.walk import Round, run_round
+
+
+@dataclass(frozen=True)
+class BridgeCandidates:
+    """The candidate bridges of a first round, before the sentences around them are compared with the question."""
+
+    entity_ids: frozenset[str]
+    # Where the most asked paths lead.
+    reached: frozenset[str]
+    # Related to the question's entities by a predicate the question names.
+    asked: frozenset[str]
+    # The sentence around each one's first mention in the topic passages.
+    contexts: dict[str, str]
+
+    def ordered(self, similarity: Mapping[str, float], settings: BridgeSettings) -> list[Bridge]:
+        """The bridge a question asks for is where its asked paths lead, or else is named in a sentence that reads
+        like the question ("Dr. Helen Marsh, a cardiologist, was the principal investigator" for "the cardiologist
+        who led ...")."""
+        order = sorted(
+            self.entity_ids,
+            key=lambda e: (
+                e not in self.reached,
+                -(similarity.get(e, 0.0) + (settings.asked_bonus if e in self.asked else 0.0)),
+                e,
+            ),
+        )
+        return [Bridge(e, e in self.asked or e in self.reached) for e in order[: settings.entities]]
 
 
 @dataclass(frozen=True)
@@ -40,10 +69,24 @@ class SecondRound:
         self, ctx: QueryContext, reader: PredicateReader, first: Round, seeds: Seeds
     ) -> tuple[Round, list[str]] | None:
         """The second round's walk and its ranking, with the first bridge's page placed after the lead passages;
-        ``None`` when the first round found no bridge."""
-        bridges = self.bridges(ctx, reader, first, seeds)
-        if not bridges:
+        ``None`` when the first round found no bridge. The bridges' mention sentences and the next hop's texts are
+        encoded in one call."""
+        candidates = self._candidates(ctx, reader, first, seeds)
+        if candidates is None:
             return None
+        hop_entities = self._topic_entities(
+            ctx,
+            ctx.by_document(ranked(first.signals.dense), self.config.search.dense_candidates)[
+                : self.config.next_hop.passages
+            ],
+            first.subgraph,
+            seeds.weights,
+        )
+        hop_names = [first.subgraph.entities[e].name for e in hop_entities]
+        contexts = candidates.contexts
+        vectors = self.embedder.encode([*contexts.values(), *(f"{ctx.question} {name}" for name in hop_names)])
+        similarity = dict(zip(contexts, vectors[: len(contexts)] @ ctx.vector, strict=True))
+        bridges = candidates.ordered(similarity, self.config.bridges)
         settings = self.config.bridges
         top_seed = max(seeds.weights.values(), default=1.0)
         widened = dict(seeds.weights)
@@ -51,7 +94,7 @@ class SecondRound:
             entity = first.subgraph.entities[bridge.entity_id]
             weight = max(ctx.specificity(entity.frequency), self.config.walk.specificity_floor)
             widened[bridge.entity_id] = settings.seed_weight * top_seed * weight
-        next_hop = self.next_hop(ctx, first.signals.dense, first.subgraph, seeds.weights)
+        next_hop = self.next_hop(ctx, hop_entities, vectors[len(contexts) :], first.subgraph)
         dense = dict(first.signals.dense)
         for chunk_id, score in next_hop.items():
             dense[chunk_id] = max(dense.get(chunk_id, score), score)
@@ -61,10 +104,11 @@ class SecondRound:
         lead = set(ranking[: settings.lead_passages])
         mentioning = chunks_mentioning(second.subgraph)
         pages: list[str] = []
+        own_pages = ctx.reads.pages_about_all(first.subgraph.entities[b.entity_id].name for b in bridges)
         for bridge in bridges:
             if len(pages) >= settings.pages:
                 break
-            own = ctx.reads.pages_about(first.subgraph.entities[bridge.entity_id].name)[:1]
+            own = own_pages[first.subgraph.entities[bridge.entity_id].name][:1]
             # Without a page of its own, the bridge a question asks for is best evidenced by the best passage
             # elsewhere that mentions it; other bridges without a page are too often wrong turns to show.
             elsewhere = (
@@ -75,15 +119,17 @@ class SecondRound:
             pages.extend(p for p in (own or elsewhere) if p not in pages)
         return second, _interleave(ranking, pages, settings.lead_passages)
 
-    def bridges(self, ctx: QueryContext, reader: PredicateReader, first: Round, seeds: Seeds) -> list[Bridge]:
+    def _candidates(
+        self, ctx: QueryContext, reader: PredicateReader, first: Round, seeds: Seeds
+    ) -> BridgeCandidates | None:
         """Entities the question does not name but its answer runs through: those mentioned in the pages of the
-        question's own entities and in the best passages, preferring where the asked paths lead and ones related by
-        a predicate the question uses ("the director of ...")."""
+        question's own entities and in the best passages, and where the asked paths lead (``None`` when there are
+        none), with the sentence around each one's first mention there."""
         settings = self.config.bridges
         topic = set(ctx.by_document(ranked(first.fused), self.config.search.dense_candidates)[: settings.passages])
-        for link in seeds.links:
-            if link.how in ("exact", "alias"):
-                topic.update(ctx.reads.pages_about(link.name)[:1])
+        named = [link.name for link in seeds.links if link.how in ("exact", "alias")]
+        for pages in ctx.reads.pages_about_all(named).values():
+            topic.update(pages[:1])
         asked: set[str] = set()
         for r in first.subgraph.relations:
             if r.provenance.chunk_id in topic and reader.names(r.predicate):
@@ -104,43 +150,31 @@ class SecondRound:
             ]
         )
         reached = self._reached(ctx, first.asked, seeds.weights)
-        candidates = shortlist | reached
-        context = self._mention_contexts(ctx, first.subgraph, candidates, topic)
-        similarity = dict(zip(context, self.embedder.encode(list(context.values())) @ ctx.vector, strict=True))
-        # The bridge a question asks for is where its asked paths lead, or else is named in a sentence that reads
-        # like the question ("Dr. Helen Marsh, a cardiologist, was the principal investigator" for "the
-        # cardiologist who led ...").
-        ordered = sorted(
-            candidates,
-            key=lambda e: (
-                e not in reached,
-                -(similarity.get(e, 0.0) + (settings.asked_bonus if e in asked else 0.0)),
-                e,
-            ),
-        )
-        return [Bridge(e, e in asked or e in reached) for e in ordered[: settings.entities]]
+        chosen = shortlist | reached
+        if not chosen:
+            return None
+        contexts = self._mention_contexts(ctx, first.subgraph, chosen, topic)
+        return BridgeCandidates(frozenset(chosen), frozenset(reached), frozenset(asked), contexts)
 
     def next_hop(
-        self, ctx: QueryContext, dense: Mapping[str, float], subgraph: Subgraph, seeds: Mapping[str, float]
+        self, ctx: QueryContext, entity_ids: Sequence[str], vectors: np.ndarray, subgraph: Subgraph
     ) -> dict[str, float]:
         """The next hop's passages, scored on the dense scale: the question read again with the name of each entity
-        that its best passages name, answered only by passages that name that entity. A passage that is the
-        entity's own page counts a little more."""
-        settings = self.config.next_hop
-        topic = ctx.by_document(ranked(dense), self.config.search.dense_candidates)[: settings.passages]
-        entity_ids = self._topic_entities(ctx, topic, subgraph, seeds)
+        that its best passages name (``vectors``, one a name), answered only by passages that name that entity. A
+        passage that is the entity's own page counts a little more."""
         if not entity_ids:
             return {}
+        settings = self.config.next_hop
         mentioning = chunks_mentioning(subgraph)
         names = [subgraph.entities[e].name for e in entity_ids]
-        vectors = self.embedder.encode([f"{ctx.question} {name}" for name in names])
-        texts: dict[str, str] = {}
+        searches = ctx.reads.vector_searches(vectors, settings.candidates)
+        texts = {
+            c.id: f" {normalise(c.text)} " for c in ctx.reads.chunks(h.chunk_id for hits in searches for h in hits)
+        }
+        own_pages = ctx.reads.pages_about_all(names)
         scores: dict[str, float] = {}
-        for entity_id, name, vector in zip(entity_ids, names, vectors, strict=True):
-            hits = ctx.reads.vector_search(vector, settings.candidates)
-            for chunk in ctx.reads.chunks(h.chunk_id for h in hits if h.chunk_id not in texts):
-                texts[chunk.id] = f" {normalise(chunk.text)} "
-            own = set(ctx.reads.pages_about(name))
+        for entity_id, name, hits in zip(entity_ids, names, searches, strict=True):
+            own = set(own_pages[name])
             key = f" {normalise(name)} "
             for hit in hits:
                 if hit.chunk_id not in mentioning.get(entity_id, ()) and key not in texts.get(hit.chunk_id, ""):
@@ -155,19 +189,17 @@ class SecondRound:
         Halvorsen licensed"), and its page tells what the chain does not (where he was born). A hub (the company
         every document names) is no bridge, wherever a path ends."""
         settings = self.config.bridges
-        reached: set[str] = set()
+        walked: list[list[Entity]] = []  # on each path, from its end back to the question's own entity
         for path in most_asked(paths)[: settings.entities]:
+            steps: list[Entity] = []
             for entity in reversed(path.entities):
                 if entity.id in seeds:
                     break
-                if (
-                    entity.type not in LITERAL_TYPES
-                    and ctx.specificity(entity.frequency) > settings.specificity
-                    and ctx.reads.pages_about(entity.name)
-                ):
-                    reached.add(entity.id)
-                    break
-        return reached
+                if entity.type not in LITERAL_TYPES and ctx.specificity(entity.frequency) > settings.specificity:
+                    steps.append(entity)
+            walked.append(steps)
+        pages = ctx.reads.pages_about_all(e.name for steps in walked for e in steps)
+        return {next(e.id for e in steps if pages[e.name]) for steps in walked if any(pages[e.name] for e in steps)}
 
     def _mention_contexts(
         self, ctx: QueryContext, subgraph: Subgraph, entity_ids: set[str], chunk_ids: set[str]

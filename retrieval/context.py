@@ -43,9 +43,10 @@ class StoreReads:
     def documents(self, doc_ids: Iterable[str]) -> dict[str, Document]:
         """The visible documents among ``doc_ids``, by id."""
         ids = list(dict.fromkeys(doc_ids))
-        for doc_id in ids:
-            if doc_id not in self._documents:
-                self._documents[doc_id] = self.store.get_document(doc_id, self.access)
+        missing = [i for i in ids if i not in self._documents]
+        if missing:
+            found = {d.id: d for d in self.store.get_documents(missing, self.access)}
+            self._documents.update({i: found.get(i) for i in missing})
         return {i: d for i in ids if (d := self._documents[i]) is not None}
 
     def read_documents(self) -> list[str]:
@@ -60,21 +61,34 @@ class StoreReads:
     def pages_about(self, name: str) -> list[str]:
         """Passages of documents whose title is ``name``, or starts or ends with it ("Curtis Bernhardt", "Dr. Amara
         Okafor: biography", "Company profile: X"): where a corpus keeps what it knows about an entity."""
-        key = normalise(name)
-        if not key:
-            return []
-        if name not in self._pages:
-            hits = self.store.lexical_search(name, self.title_candidates, self.access, "title")
-            chunks = self.chunks(h.chunk_id for h in hits)
-            titles = {i: d.title for i, d in self.documents(c.doc_id for c in chunks).items()}
-            self._pages[name] = [c.id for c in chunks if c.doc_id in titles and _names_title(key, titles[c.doc_id])]
-        return self._pages[name]
+        return self.pages_about_all([name])[name]
+
+    def pages_about_all(self, names: Iterable[str]) -> dict[str, list[str]]:
+        """``pages_about`` for each of ``names``; the names not asked before are searched together, in three store
+        reads (their title searches, the chunks found, those chunks' documents) however many they are."""
+        asked = list(dict.fromkeys(names))
+        missing = [n for n in asked if n not in self._pages and normalise(n)]
+        if missing:
+            searches = self.store.lexical_searches(missing, self.title_candidates, self.access, "title")
+            chunks = {c.id: c for c in self.chunks(h.chunk_id for hits in searches for h in hits)}
+            titles = {i: d.title for i, d in self.documents(c.doc_id for c in chunks.values()).items()}
+            for name, hits in zip(missing, searches, strict=True):
+                key = normalise(name)
+                found = [chunks[h.chunk_id] for h in hits if h.chunk_id in chunks]
+                self._pages[name] = [c.id for c in found if c.doc_id in titles and _names_title(key, titles[c.doc_id])]
+        return {n: self._pages.get(n, []) for n in asked}
 
     def vector_search(self, vector: np.ndarray, k: int) -> list[ChunkHit]:
         return self.store.vector_search(vector, k, self.access)
 
+    def vector_searches(self, vectors: np.ndarray, k: int) -> list[list[ChunkHit]]:
+        return self.store.vector_searches(vectors, k, self.access)
+
     def lexical_search(self, text: str, k: int, field: LexicalField = "text") -> list[ChunkHit]:
         return self.store.lexical_search(text, k, self.access, field)
+
+    def lexical_searches(self, texts: Sequence[str], k: int, field: LexicalField = "text") -> list[list[ChunkHit]]:
+        return self.store.lexical_searches(texts, k, self.access, field)
 
     def identifier_chunks(self, values: Sequence[str], limit: int) -> dict[str, list[str]]:
         return self.store.identifier_chunks(values, self.access, limit)

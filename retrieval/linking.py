@@ -9,12 +9,11 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz
 
-from kg.embedding import Embedder
 from kg.model import Entity
 from kg.text import normalise
 from retrieval.analysis import is_name
 from retrieval.config import LinkSettings, WalkSettings
-from retrieval.context import QueryContext
+from retrieval.context import QueryContext, StoreReads
 from retrieval.result import LinkedEntity
 
 
@@ -30,13 +29,29 @@ class Seeds:
         return [link.entity_id for link in self.links if link.entity_id in self.weights]
 
 
+@dataclass(frozen=True)
+class LinkDraft:
+    """A question's phrases matched to entity names by spelling; the phrases no name matched are left for the
+    encoder, to compare with the candidates' names."""
+
+    links: dict[tuple[str, str], LinkedEntity]
+    unmatched: tuple[str, ...]
+    candidates: tuple[Entity, ...]
+
+    def texts(self) -> list[str]:
+        """What the encoder must read to finish linking: the unmatched phrases, then the candidates' names."""
+        if not self.unmatched or not self.candidates:
+            return []
+        return [*self.unmatched, *(e.name for e in self.candidates)]
+
+
 class EntityLinker:
-    def __init__(self, embedder: Embedder, settings: LinkSettings) -> None:
-        self.embedder = embedder
+    def __init__(self, settings: LinkSettings) -> None:
         self.settings = settings
 
-    def run(self, ctx: QueryContext, walk: WalkSettings) -> Seeds:
-        links = self.links(ctx, ctx.analysis.phrases)
+    def run(self, ctx: QueryContext, walk: WalkSettings, draft: LinkDraft, vectors: np.ndarray) -> Seeds:
+        """The seeds, from ``draft`` and ``vectors`` (the encodings of ``draft.texts()``)."""
+        links = self.links(draft, vectors)
         entities = {e.id: e for e in ctx.reads.entities([link.entity_id for link in links])}
         weights: dict[str, float] = {}
         for link in links:
@@ -46,12 +61,13 @@ class EntityLinker:
                 weights[link.entity_id] = max(weights.get(link.entity_id, 0.0), weight)
         return Seeds(tuple(links), weights)
 
-    def links(self, ctx: QueryContext, phrases: Sequence[str]) -> list[LinkedEntity]:
-        """The best entities for each phrase, best first."""
+    def match(self, reads: StoreReads, phrases: Sequence[str]) -> LinkDraft:
+        """The entities each phrase names by spelling (exact, alias, part of a name, fuzzy); done before the
+        question is encoded, so that one encoder call reads the question and what linking still needs."""
         if not phrases:
-            return []
+            return LinkDraft({}, (), ())
         settings = self.settings
-        candidates = ctx.reads.entity_candidates(phrases, settings.candidates)
+        candidates = reads.entity_candidates(phrases, settings.candidates)
         links: dict[tuple[str, str], LinkedEntity] = {}
         unmatched: list[str] = []
         named: list[set[str]] = []
@@ -78,14 +94,19 @@ class EntityLinker:
                     named.append(words)
             if not matches:
                 unmatched.append(phrase)
-        if unmatched and candidates:
-            names = [e.name for e in candidates]
-            vectors = self.embedder.encode([*unmatched, *names])
-            similarity = vectors[: len(unmatched)] @ vectors[len(unmatched) :].T
-            for row, phrase in enumerate(unmatched):
+        return LinkDraft(links, tuple(unmatched), tuple(candidates))
+
+    def links(self, draft: LinkDraft, vectors: np.ndarray) -> list[LinkedEntity]:
+        """The best entities for each phrase, best first: the spelling matches, and for each unmatched phrase the
+        candidate whose name means most nearly the same."""
+        links = dict(draft.links)
+        if draft.texts():
+            count = len(draft.unmatched)
+            similarity = vectors[:count] @ vectors[count:].T
+            for row, phrase in enumerate(draft.unmatched):
                 best = int(np.argmax(similarity[row]))
-                if similarity[row, best] >= settings.embedding_threshold:
-                    entity = candidates[best]
+                if similarity[row, best] >= self.settings.embedding_threshold:
+                    entity = draft.candidates[best]
                     links[(phrase, entity.id)] = LinkedEntity(
                         phrase, entity.id, entity.name, entity.type, float(similarity[row, best]) * 100, "embedding"
                     )

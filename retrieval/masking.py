@@ -8,7 +8,7 @@ Masks in texts keep the value's length, so that every cited span still slices th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -110,16 +110,17 @@ def mask_view(view: GraphView) -> GraphView:
 class ResultMasker:
     """Masks a result for a caller without clearance; reads the metadata of the documents the result touches."""
 
-    def __init__(self, store: GraphStore, fetch: Callable[[str], Document | None] | None = None) -> None:
-        """``fetch`` reads a stored document unrestricted (only its metadata and values decide what is masked);
-        by default straight from the store."""
+    def __init__(self, store: GraphStore, documents: StoredDocuments | None = None) -> None:
+        """``documents``: the stored documents read unrestricted (only their metadata and values decide what is
+        masked), shared with whoever read them before (the citation checks); by default read afresh."""
         self.store = store
-        self.fetch = fetch or (lambda doc_id: store.get_document(doc_id, Access.unrestricted()))
+        self.documents = documents
 
     def mask(self, result: RetrievalResult, access: Access) -> RetrievalResult:
         if cleared(access):
             return result
-        docs = _Documents(self.fetch)
+        docs = self.documents or StoredDocuments(self.store)
+        docs.read(result.cited_doc_ids())
         entity_ids = [
             *(e.entity_id for e in result.linked_entities),
             *(i for t in _all_triples(result) for i in (t.subject_id, t.object_id)),
@@ -173,13 +174,14 @@ class ResultMasker:
             linked_entities=tuple(map(linked, result.linked_entities)),
         )
 
-    def _pii_entities(self, entity_ids: list[str], access: Access, docs: _Documents) -> dict[str, str]:
+    def _pii_entities(self, entity_ids: list[str], access: Access, docs: StoredDocuments) -> dict[str, str]:
         """The entities (and the kind of value) with a visible mention on a recorded value: a person named in a
         masked document is still a node, but its name is personal data wherever it is shown."""
         if not entity_ids:
             return {}
         found: dict[str, str] = {}
         subgraph = self.store.expand(entity_ids, (), 1, access, limit=len(entity_ids))
+        docs.read(m.doc_id for m in subgraph.mentions)
         for mention in subgraph.mentions:
             if mention.entity_id in found:
                 continue
@@ -191,21 +193,28 @@ class ResultMasker:
         return found
 
     @staticmethod
-    def _title(docs: _Documents, doc_id: str, title: str) -> str:
+    def _title(docs: StoredDocuments, doc_id: str, title: str) -> str:
         doc = docs.get(doc_id)
         return mask_text(title, value_spans(doc.metadata, "title")) if doc is not None else title
 
 
-class _Documents:
-    """Each document read once per result."""
+class StoredDocuments:
+    """Stored documents read unrestricted, each once per result; the ones named together are read in one store
+    read."""
 
-    def __init__(self, fetch: Callable[[str], Document | None]) -> None:
-        self.fetch = fetch
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
         self._cache: dict[str, Document | None] = {}
 
+    def read(self, doc_ids: Iterable[str]) -> None:
+        """Read the documents of ``doc_ids`` not read yet, in one store read."""
+        missing = [i for i in dict.fromkeys(doc_ids) if i not in self._cache]
+        if missing:
+            found = {d.id: d for d in self.store.get_documents(missing, Access.unrestricted())}
+            self._cache.update({i: found.get(i) for i in missing})
+
     def get(self, doc_id: str) -> Document | None:
-        if doc_id not in self._cache:
-            self._cache[doc_id] = self.fetch(doc_id)
+        self.read([doc_id])
         return self._cache[doc_id]
 
 

@@ -67,7 +67,7 @@ class HybridRetriever(Retriever):
         self.analyzer = QuestionAnalyzer(nlp, canonical)
         self.type_nouns = dict(type_nouns or {})
         self.broader = dict(broader or {})
-        self.linker = EntityLinker(embedder, self.config.linking)
+        self.linker = EntityLinker(self.config.linking)
         self.second_round = SecondRound(embedder, self.config)
 
     def _rank(self, question: str, access: Access, k: int) -> RetrievalResult:
@@ -75,15 +75,17 @@ class HybridRetriever(Retriever):
         timings: dict[str, float] = {}
         with _timed(timings, "analysis"):
             analysis = self.analyzer.run(question)
-            vector = self.embedder.encode([question])[0]
             reads = StoreReads(self.store, access, cfg.search.title_candidates)
-            ctx = QueryContext(question, analysis, vector, max(reads.chunk_count(), 1), reads)
+            draft = self.linker.match(reads, analysis.phrases)
+            # One encoder call for the question and whatever linking still needs to compare.
+            vectors = self.embedder.encode([question, *draft.texts()])
+            ctx = QueryContext(question, analysis, vectors[0], max(reads.chunk_count(), 1), reads)
             reader = PredicateReader(analysis.terms, self.broader, self.type_nouns)
             asked_ids = match_identifiers(ctx)
         with _timed(timings, "search"):
             signals = first_searches(ctx, cfg.search)
         with _timed(timings, "linking"):
-            seeds = self.linker.run(ctx, cfg.walk)
+            seeds = self.linker.run(ctx, cfg.walk, draft, vectors[1:])
         with _timed(timings, "walk"):
             final = run_round(ctx, reader, seeds.weights, signals, cfg)
         ranking = ranked(final.fused)

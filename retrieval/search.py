@@ -19,8 +19,11 @@ def title_hits(ctx: QueryContext, settings: SearchSettings) -> dict[str, float]:
     """Passages whose document title matches a question phrase well (linking phrases to titles): the best title
     for a longer phrase counts more."""
     hits: dict[str, float] = {}
-    for phrase in filter(is_name, ctx.analysis.phrases):
-        for rank, hit in enumerate(ctx.reads.lexical_search(phrase, settings.title_candidates, "title")):
+    phrases = [p for p in ctx.analysis.phrases if is_name(p)]
+    for phrase, found in zip(
+        phrases, ctx.reads.lexical_searches(phrases, settings.title_candidates, "title"), strict=True
+    ):
+        for rank, hit in enumerate(found):
             score = 1.0 / (rank + 1) * len(phrase.split())
             hits[hit.chunk_id] = max(hits.get(hit.chunk_id, 0.0), score)
     return hits

@@ -7,14 +7,13 @@ that are verified, recorded and masked, or none at all.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from functools import cache
 
 from kg.audit import AuditEvent, AuditLog
-from kg.model import Access, Document
+from kg.model import Access
 from kg.store import GraphStore
 from retrieval.citations import verify_result
 from retrieval.config import check_query
-from retrieval.masking import ResultMasker
+from retrieval.masking import ResultMasker, StoredDocuments
 from retrieval.result import RetrievalResult
 
 
@@ -26,9 +25,11 @@ class TrustStep:
         self.audit = audit
 
     def __call__(self, result: RetrievalResult, access: Access) -> RetrievalResult:
-        # Citation checks and masking read the same stored documents: each is fetched once per result.
-        stored = cache(self._stored)
-        verified = verify_result(result, stored)
+        # Citation checks and masking read the same stored documents: each is fetched once per result, the cited
+        # ones in one store read.
+        stored = StoredDocuments(self.store)
+        stored.read(result.cited_doc_ids())
+        verified = verify_result(result, stored.get)
         if self.audit is not None:
             groups = None if access.groups is None else tuple(sorted(access.groups))
             self.audit.record(
@@ -44,9 +45,6 @@ class TrustStep:
                 )
             )
         return ResultMasker(self.store, stored).mask(verified, access)
-
-    def _stored(self, doc_id: str) -> Document | None:
-        return self.store.get_document(doc_id, Access.unrestricted())
 
 
 class Retriever(ABC):

@@ -46,7 +46,7 @@ def test_records_are_read_once_and_only_visible_ones(store: Counting) -> None:
     assert [c.id for c in reads.chunks(reversed(ids))] == [c.id for c in reversed(press.chunks)]
     assert list(reads.documents(d for d in ("press", "memo", "press"))) == ["press"]
     assert reads.documents(["memo"]) == {}
-    assert (store.calls["chunks"], store.calls["get_document"]) == (1, 2)
+    assert (store.calls["chunks"], store.calls["get_documents"]) == (1, 1)
     lookup = reads.lookup()
     assert "press" in lookup and "memo" not in lookup and list(lookup) == ["press"]
 
@@ -58,4 +58,16 @@ def test_the_pages_about_a_name_are_those_whose_title_names_it(store: Counting) 
     assert reads.pages_about("Halvorsen buys Nordlys") == pages
     assert reads.pages_about("buys") == [], "a title that only mentions a word is not its page"
     assert reads.pages_about("Project Aurora") == [], "a hidden document's title is no page"
-    assert store.calls["lexical_search"] == 3
+    assert store.calls["lexical_searches"] == 3
+
+
+def test_the_pages_about_many_names_are_read_together(store: Counting) -> None:
+    reads = StoreReads(store, Access.of(["board"]), 5)  # type: ignore[arg-type]
+    pages = reads.pages_about_all(["Project Aurora", "Halvorsen buys Nordlys", "", "Project Aurora"])
+    assert {name: sorted(found) for name, found in pages.items()} == {
+        "Project Aurora": sorted(c.id for c in CONTRACT.memo().chunks),
+        "Halvorsen buys Nordlys": [],
+        "": [],
+    }, "a hidden document's title is no page, and a blank name has none"
+    assert reads.pages_about("Project Aurora") == pages["Project Aurora"]
+    assert (store.calls["lexical_searches"], store.calls["chunks"], store.calls["get_documents"]) == (1, 1, 1)
