@@ -18,7 +18,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.parametrize(
     ("module", "option"),
-    [("benchmarks.neo4j", "--neo4j"), ("benchmarks.latency", "--passages"), ("benchmarks.multihop", "--union")],
+    [
+        ("benchmarks.neo4j", "--neo4j"),
+        ("benchmarks.latency", "--passages"),
+        ("benchmarks.multihop", "--union"),
+        ("benchmarks.hostile", "--scale"),
+        ("benchmarks.interrupt", "--rounds"),
+    ],
 )
 def test_help_runs(module: str, option: str) -> None:
     command = [sys.executable, "-m", module, "--help"]
@@ -85,3 +91,12 @@ def test_answers_benchmark_help_runs() -> None:
         [sys.executable, "-m", "benchmarks.answers", "--help"], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert "--fit" in done.stdout and "--no-removed" in done.stdout
+
+
+def test_hostile_batch_has_every_kind(tmp_path: Path) -> None:
+    from benchmarks.hostile import BAD, GOOD, generate
+
+    kinds = generate(tmp_path, scale=0.01)
+    assert set(kinds.values()) == {"good", *BAD}
+    assert sum(kind == "good" for kind in kinds.values()) == len(GOOD)
+    assert (tmp_path / "bombs" / "bomb-0.docx").stat().st_size < 2_000_000, "a bomb is small on disk"
