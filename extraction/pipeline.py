@@ -66,6 +66,7 @@ class _Tally:
     relations: int = 0
     failed: list[FailedSource] = field(default_factory=list)
     regrouped: list[str] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
     not_reached: int = 0
     stopped: str | None = None
 
@@ -78,6 +79,7 @@ class _Tally:
             relations=self.relations,
             seconds=time.perf_counter() - started,
             regrouped=tuple(self.regrouped),
+            skipped=tuple(str(p) for p in self.skipped),
             not_reached=self.not_reached,
             stopped=self.stopped,
         )
@@ -178,7 +180,7 @@ class IngestionPipeline:
         taken: dict[str, Path] = {}
         for path in paths:
             try:
-                for found in iter_files([Path(path)]):
+                for found in iter_files([Path(path)], tally.skipped):
                     keys = document_keys(found, Path(path))
                     doc_id = self._document_id(keys)
                     if doc_id in taken:
@@ -262,7 +264,7 @@ class IngestionPipeline:
                 seen += 1
                 bar.update(1)
                 if isinstance(item, FailedSource):
-                    log.warning("skipped %s: %s", item.source, item.reason)
+                    log.info("skipped %s: %s", item.source, item.reason)  # the report names it: once is enough
                     tally.failed.append(item)
                 elif isinstance(item, _Restore):
                     self._write(pending, tally)

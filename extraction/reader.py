@@ -13,6 +13,7 @@ import multiprocessing
 import resource
 import signal
 import time
+import warnings
 from collections.abc import Iterator, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -23,8 +24,6 @@ from extraction.loaders import LoadedDocument, load_export, load_file
 from kg.errors import ConfigError, LoadError
 from kg.export import GraphView
 
-log = logging.getLogger(__name__)
-
 _Reply = tuple[str, LoadedDocument | GraphView | str]
 STARTUP_SECONDS = 60
 
@@ -33,6 +32,10 @@ def _serve(conn: Connection, limits: Limits) -> None:
     """The child: read each path sent until ``None``, reply with the document or the reason it was refused."""
     # Ctrl-C reaches the whole process group: the parent decides when to stop, the child finishes its file.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A parser's own complaints about a damaged file (pypdf's "EOF marker not found") are not the user's report:
+    # the refusal is, once.
+    logging.getLogger().addHandler(logging.NullHandler())
+    warnings.simplefilter("ignore")
     resource.setrlimit(resource.RLIMIT_AS, (limits.max_memory, limits.max_memory))
     conn.send(("ready", ""))
     while (path := conn.recv()) is not None:

@@ -28,7 +28,8 @@ class FailedSource:
 @dataclass(frozen=True)
 class IngestReport:
     """What an ingestion did. ``regrouped``: unchanged documents whose groups it changed (audited as ACL changes);
-    ``not_reached``: sources left when it was stopped (``stopped`` says why, e.g. ``SIGTERM``)."""
+    ``skipped``: files of unsupported types found in folders; ``not_reached``: sources left when it was stopped
+    (``stopped`` says why, e.g. ``SIGTERM``)."""
 
     ingested: int = 0
     unchanged: int = 0
@@ -37,6 +38,7 @@ class IngestReport:
     relations: int = 0
     seconds: float = 0.0
     regrouped: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
     not_reached: int = 0
     stopped: str | None = None
 
@@ -45,6 +47,7 @@ class IngestReport:
             "ingested": self.ingested,
             "unchanged": self.unchanged,
             "regrouped": list(self.regrouped),
+            "skipped": list(self.skipped),
             "failed": [{"source": f.source, "reason": f.reason} for f in self.failed],
             "not_reached": self.not_reached,
             "stopped": self.stopped,

@@ -249,9 +249,10 @@ def ingest(
     else:
         regrouped = f", regrouped {len(report.regrouped)}" if report.regrouped else ""
         not_reached = f", not reached {report.not_reached}" if report.stopped else ""
+        skipped = f", skipped {len(report.skipped)} unsupported (-v names them)" if report.skipped else ""
         click.echo(
             f"ingested {report.ingested}, unchanged {report.unchanged}{regrouped}, failed {len(report.failed)}"
-            f"{not_reached} ({report.chunks} chunks, {report.relations} relations, {report.seconds:.1f}s)"
+            f"{not_reached}{skipped} ({report.chunks} chunks, {report.relations} relations, {report.seconds:.1f}s)"
         )
         for failure in report.failed:
             click.echo(f"  failed: {failure.source}: {failure.reason}", err=True)

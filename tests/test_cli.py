@@ -68,6 +68,7 @@ def test_reingest_is_unchanged_and_json(corpus: Path, store: str) -> None:
         "ingested": 0,
         "unchanged": 2,
         "regrouped": [],
+        "skipped": [],
         "failed": [],
         "not_reached": 0,
         "stopped": None,

@@ -46,6 +46,7 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "deep.json").write_text("[" * 500 + '"x"' + "]" * 500, encoding="utf-8")
     (root / "random.pdf").write_bytes(bytes(range(256)) * 4)
     (root / "empty.txt").write_bytes(b"")
+    (root / "picture.png").write_bytes(b"\x89PNG")
     return root
 
 
@@ -59,6 +60,7 @@ def test_bad_files_are_refused_by_name_and_good_ones_stored(ingested: tuple[str,
     store, (code, out, _) = ingested
     report = json.loads(out)
     assert code == 1 and report["ingested"] == 4
+    assert [Path(p).name for p in report["skipped"]] == ["picture.png"], "unsupported: counted, not failed"
     reasons = {Path(f["source"]).name: f["reason"] for f in report["failed"]}
     assert set(reasons) == {"rows.csv", "deep.json", "random.pdf", "empty.txt"}
     assert "over the rows limit of 20 (--max-rows)" in reasons["rows.csv"]

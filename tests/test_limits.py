@@ -96,3 +96,13 @@ def test_reader_reports_refusals_as_the_loader_does(tmp_path: Path) -> None:
     with Reader() as reader:
         ((path, result),) = reader.read_all([empty])
     assert path == empty and isinstance(result, LoadError) and result.reason == "empty file"
+
+
+def test_xml_entity_declarations_are_refused_before_parsing(tmp_path: Path) -> None:
+    laughs = (
+        '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:ex="http://example.org/">'
+        '<rdf:Description rdf:about="http://example.org/x"><ex:p>&b;</ex:p></rdf:Description></rdf:RDF>'
+    )
+    with pytest.raises(LoadError, match="declares entities"):
+        load_file(write(tmp_path / "laughs.rdf", laughs))
