@@ -212,19 +212,23 @@ def run(folder: Path, store: Path, checkout: Path, timeout: float) -> dict[str, 
     """One ``kgrag ingest`` of the batch; its time, exit code, peak tree RSS and JSON report (when it finished)."""
     command = [sys.executable, "-m", "kgrag", "ingest", str(folder), "--store", str(store), "--json"]
     started = time.monotonic()
-    process = subprocess.Popen(
-        command, cwd=checkout, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True
-    )
-    peak, killed = 0, False
-    while process.poll() is None:
-        peak = max(peak, tree_rss(process.pid))
-        if time.monotonic() - started > timeout:
-            os.killpg(process.pid, signal.SIGKILL)
-            killed = True
-            break
-        time.sleep(0.2)
-    out = process.communicate()[0]
-    seconds = time.monotonic() - started
+    # The report goes to a file: hundreds of refusals fill a pipe nobody reads while the process is watched.
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as report_file:
+        process = subprocess.Popen(
+            command, cwd=checkout, stdout=report_file, stderr=subprocess.DEVNULL, text=True, start_new_session=True
+        )
+        peak, killed = 0, False
+        while process.poll() is None:
+            peak = max(peak, tree_rss(process.pid))
+            if time.monotonic() - started > timeout:
+                os.killpg(process.pid, signal.SIGKILL)
+                killed = True
+                break
+            time.sleep(0.2)
+        process.wait()
+        seconds = time.monotonic() - started
+        report_file.seek(0)
+        out = report_file.read()
     try:
         report = json.loads(out) if out.strip() else None
     except json.JSONDecodeError:

@@ -141,7 +141,9 @@ def iter_files(paths: Sequence[Path], skipped: list[Path] | None = None) -> Iter
         elif path.is_dir():
             for found in sorted(path.rglob("*")):
                 relative = found.relative_to(path).parts
-                if found.is_file() and not any(p.startswith(".") for p in relative):
+                # A broken or looping link is yielded, so that the caller reports it instead of passing over it.
+                dangling = found.is_symlink() and not found.exists()
+                if (found.is_file() or dangling) and not any(p.startswith(".") for p in relative):
                     if found.suffix.lower() in _HANDLERS:
                         yield found
                     else:

@@ -181,6 +181,9 @@ class IngestionPipeline:
         for path in paths:
             try:
                 for found in iter_files([Path(path)], tally.skipped):
+                    if found.is_symlink() and not found.exists():
+                        tally.failed.append(FailedSource(str(found), "a broken or looping symbolic link"))
+                        continue
                     keys = document_keys(found, Path(path))
                     doc_id = self._document_id(keys)
                     if doc_id in taken:

@@ -47,6 +47,8 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "random.pdf").write_bytes(bytes(range(256)) * 4)
     (root / "empty.txt").write_bytes(b"")
     (root / "picture.png").write_bytes(b"\x89PNG")
+    (root / "loop-a.txt").symlink_to("loop-b.txt")
+    (root / "loop-b.txt").symlink_to("loop-a.txt")
     return root
 
 
@@ -62,7 +64,8 @@ def test_bad_files_are_refused_by_name_and_good_ones_stored(ingested: tuple[str,
     assert code == 1 and report["ingested"] == 4
     assert [Path(p).name for p in report["skipped"]] == ["picture.png"], "unsupported: counted, not failed"
     reasons = {Path(f["source"]).name: f["reason"] for f in report["failed"]}
-    assert set(reasons) == {"rows.csv", "deep.json", "random.pdf", "empty.txt"}
+    assert set(reasons) == {"rows.csv", "deep.json", "random.pdf", "empty.txt", "loop-a.txt", "loop-b.txt"}
+    assert reasons["loop-a.txt"] == "a broken or looping symbolic link"
     assert "over the rows limit of 20 (--max-rows)" in reasons["rows.csv"]
     assert "over the depth limit of 200 (--max-depth)" in reasons["deep.json"]
     assert "corrupt PDF" in reasons["random.pdf"] and reasons["empty.txt"] == "empty file"

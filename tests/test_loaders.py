@@ -196,8 +196,11 @@ def test_iter_files_recurses_sorted_and_skips(tmp_path: Path) -> None:
     write(tmp_path / ".hidden" / "d.txt", "d")
     write(tmp_path / ".e.txt", "e")
     write(tmp_path / "f.png", b"\x89PNG")
-    found = [p.relative_to(tmp_path).as_posix() for p in iter_files([tmp_path])]
-    assert found == ["a/c.md", "b.txt"]
+    (tmp_path / "g.txt").symlink_to("g.txt")
+    skipped: list[Path] = []
+    found = [p.relative_to(tmp_path).as_posix() for p in iter_files([tmp_path], skipped)]
+    assert found == ["a/c.md", "b.txt", "g.txt"], "a looping link is yielded, for its reader to report"
+    assert skipped == [tmp_path / "f.png"]
     assert list(iter_files([tmp_path / "f.png"])) == [tmp_path / "f.png"], "a file named explicitly is kept"
     with pytest.raises(LoadError, match="no such file"):
         list(iter_files([tmp_path / "missing"]))
