@@ -289,7 +289,9 @@ def _answered(
     others = sorted((c.score for c in candidates if c is not best), reverse=True)
     margin = best.score - (others[0] if others else 0.0)
     answer_claims = [c for c in best.claims if c.role == "answer"]
+    raw = max(0.0, min(1.0, result.confidence * best.score))
     features = {
+        "raw": raw,
         "retrieval": result.confidence,
         "support": best.score,
         "margin": margin,
@@ -301,7 +303,6 @@ def _answered(
         "sentence": 1.0 if best.source == "sentence" else 0.0,
         "rounds": float(result.rounds),
     }
-    raw = max(0.0, min(1.0, result.confidence * best.score))
     return Answer(
         question=result.question,
         status="answered",

@@ -130,3 +130,16 @@ def test_cli_answer_prints_the_answer_and_its_citations(data_graph: KnowledgeGra
     assert any("sha256" in line for line in rest)
     blank = CliRunner().invoke(cli, ["answer", "  ", "--store", store])
     assert blank.exit_code == 2 and "Traceback" not in blank.output
+
+
+def test_a_recorded_calibration_is_keyed_by_the_embedding_model(tmp_path: Path) -> None:
+    from retrieval.calibration import recorded
+
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps({"m": {"features": ["raw"], "weights": [10.0], "bias": -5.0}}), encoding="utf-8")
+    fitted = recorded("m", path)
+    assert fitted is not None
+    assert fitted.probability({"raw": 0.5}) == pytest.approx(0.5)
+    assert fitted.probability({"raw": 0.9}) > 0.95 and fitted.probability({"raw": 0.1}) < 0.05
+    assert recorded("another-model", path) is None  # another encoder keeps its raw confidence
+    assert recorded("m", tmp_path / "none.json") is None
