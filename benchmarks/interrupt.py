@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -64,26 +65,34 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="kgrag-interrupt-"))
+    try:
+        run_rounds(args, rng, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run_rounds(args: argparse.Namespace, rng: random.Random, work: Path) -> None:
+    """The uninterrupted reference, then each signal's rounds, then the tally."""
     started = time.monotonic()
     reference = ingest(args.corpus, work / "reference.db", args.domain)
     reference.communicate()
     whole = time.monotonic() - started
     _, expected, _ = check(work / "reference.db")
     print(f"uninterrupted: {whole:.1f} s, {expected}")
-    tally = {"rounds": 0, "corrupt": 0, "lost_or_extra": 0, "duplicated": 0, "reports": 0, "exit_codes_ok": 0}
+    tally = {"rounds": 0, "during": 0, "corrupt": 0, "lost_or_extra": 0, "duplicated": 0, "reports": 0}
     for signum in (signal.SIGKILL, signal.SIGTERM):
         for i in range(args.rounds):
             store = work / f"{signum.name.lower()}-{i}.db"
             process = ingest(args.corpus, store, args.domain)
-            delay = rng.uniform(0, whole)
+            # Up to 0.8 of the reference's time: on a loaded machine a later run can be faster than it was.
+            delay = rng.uniform(0, 0.8 * whole)
             time.sleep(delay)
+            during = process.poll() is None
             process.send_signal(signum)
             out, _ = process.communicate()
+            tally["during"] += during
             if signum == signal.SIGTERM:
                 tally["reports"] += "ingested" in out
-                tally["exit_codes_ok"] += process.returncode in (143, 0)  # 0: it finished before the signal
-            else:
-                tally["exit_codes_ok"] += process.returncode == -signal.SIGKILL
             rerun = ingest(args.corpus, store, args.domain)
             rerun.communicate()
             sound, counts, duplicated = check(store)
@@ -96,9 +105,9 @@ def main() -> None:
                 f"sound {sound}, counts {'same' if counts == expected else counts}, duplicated {duplicated}"
             )
     print(
-        f"{tally['rounds']} interrupted ingestions: {tally['corrupt']} corrupt stores, {tally['lost_or_extra']} with "
-        f"lost or extra records, {tally['duplicated']} duplicated records; SIGTERM printed its report "
-        f"{tally['reports']}/{args.rounds}; expected exit codes {tally['exit_codes_ok']}/{tally['rounds']}"
+        f"{tally['rounds']} signalled ingestions ({tally['during']} still running when signalled): {tally['corrupt']} "
+        f"corrupt stores, {tally['lost_or_extra']} with lost or extra records, {tally['duplicated']} duplicated "
+        f"records; SIGTERM printed its report {tally['reports']}/{args.rounds}"
     )
 
 
