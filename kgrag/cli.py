@@ -63,6 +63,22 @@ def store_option(func: F) -> F:
     )(func)
 
 
+def asking_options(func: F) -> F:
+    """How many passages, as which groups and who asks: what query and answer take alike."""
+    options = [
+        click.option("-k", "--k", "k", type=click.IntRange(1, 100), help="How many passages to retrieve."),
+        click.option(
+            "--groups",
+            callback=_split_groups,
+            help="The caller's access groups, comma-separated (default: public).",
+        ),
+        click.option("--as", "user", help="Who is asking (recorded with the query)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def model_options(func: F) -> F:
     """The models that read text: only commands that read documents or questions take them."""
     options = [
@@ -284,13 +300,7 @@ def _stopping_on_signals(stop: Stop) -> Iterator[None]:
 
 @cli.command()
 @click.argument("questions", nargs=-1, required=True)
-@click.option("-k", "--k", "k", type=click.IntRange(1, 100), help="How many passages to return.")
-@click.option(
-    "--groups",
-    callback=_split_groups,
-    help="The caller's access groups, comma-separated (default: public).",
-)
-@click.option("--as", "user", help="Who is asking (recorded with the query).")
+@asking_options
 @click.option(
     "--graph",
     "picture",
@@ -348,13 +358,7 @@ def query(
 
 @cli.command()
 @click.argument("question")
-@click.option("-k", "--k", "k", type=click.IntRange(1, 100), help="How many passages to retrieve.")
-@click.option(
-    "--groups",
-    callback=_split_groups,
-    help="The caller's access groups, comma-separated (default: public).",
-)
-@click.option("--as", "user", help="Who is asking (recorded with the query).")
+@asking_options
 @click.option(
     "--generate",
     is_flag=True,
