@@ -146,7 +146,11 @@ class Neo4jStore:
         self._errors: tuple[type[Exception], ...] = (Neo4jError, DriverError)
         self._neo4j = neo4j
         try:
-            self._driver = neo4j.GraphDatabase.driver(uri, auth=(user, password or ""))
+            # "Property key does not exist" notices (a store without principals yet, say) are expected here and
+            # would print a driver warning per query; deprecations and performance hints still come through.
+            self._driver = neo4j.GraphDatabase.driver(
+                uri, auth=(user, password or ""), notifications_disabled_classifications=["UNRECOGNIZED"]
+            )
             self._driver.verify_connectivity()
         except AuthError as e:
             raise StoreError(f"{uri}: Neo4j refused the credentials of user {user!r} (set NEO4J_PASSWORD)") from e

@@ -237,3 +237,12 @@ def test_batched_searches_use_no_deprecated_cypher(neo: Neo4jStore, caplog: pyte
     assert all(lexical) and [hits[0].chunk_id for hits in vector] == [c.id for c in graph.chunks[:2]]
     notices = [r.getMessage() for r in caplog.records if r.name == "neo4j.notifications"]
     assert not [n for n in notices if "deprecat" in n.lower()], notices
+
+
+def test_an_empty_store_reads_without_driver_warnings(neo: Neo4jStore, caplog: pytest.LogCaptureFixture) -> None:
+    """Reading principals and searching a store that has none yet names property keys the database has never
+    seen; the server's notices about that must not reach the user as a warning per query."""
+    with caplog.at_level("INFO", logger="neo4j.notifications"):
+        assert neo.principals() == [] and neo.principal_by_key("nope") is None
+        neo.lexical_searches(["Nordlys"], 2, ALL)
+    assert [r.getMessage() for r in caplog.records if r.name == "neo4j.notifications"] == []
