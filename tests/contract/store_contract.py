@@ -297,6 +297,34 @@ class StoreContract:
         assert store.lexical_search("Aurora", 10, PUBLIC, field="title") == []
         assert store.entity_candidates(["Nevoxil", "Vesper"], PUBLIC) == []
 
+    def test_restricted_caller_gets_k_visible_hits_when_the_nearest_are_hidden(self, store: GraphStore) -> None:
+        """Filtering is inside the search: the caller's k hits are not what is left of everyone's k."""
+        query = vector(self.DIM, 999)
+        rng = np.random.default_rng(3)
+        graphs = []
+        for n in range(12):
+            public = n % 4 == 0
+            graph = make_graph(
+                f"doc{n:02d}",
+                [f"Sentence {i} of document {n}." for i in range(3)],
+                {},
+                dim=self.DIM,
+                groups=("public",) if public else ("board",),
+            )
+            near = query + (0.6 if public else 0.1) * rng.standard_normal((3, self.DIM)).astype(np.float32)
+            graphs.append(replace(graph, embeddings=near / np.linalg.norm(near, axis=1, keepdims=True)))
+            store.write_document(graphs[-1])
+        stored = {c.id: v for g in graphs for c, v in zip(g.chunks, g.embeddings, strict=True)}
+        public_chunks = {c.id for g in graphs if g.document.groups == ("public",) for c in g.chunks}
+        assert store.vector_search(query, 3, ALL)[0].chunk_id not in public_chunks
+        hits = store.vector_search(query, 5, PUBLIC)
+        assert len(hits) == 5 and len({h.chunk_id for h in hits}) == 5
+        assert {h.chunk_id for h in hits} <= public_chunks
+        assert [h.score for h in hits] == pytest.approx([float(stored[h.chunk_id] @ query) for h in hits], abs=1e-5)
+        assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+        assert {h.chunk_id for h in store.vector_search(query, 50, PUBLIC)} == public_chunks
+        assert store.vector_search(query, 5, NOBODY) == []
+
     def test_entity_seen_through_visible_documents_only(self, store: GraphStore) -> None:
         store.write_document(self.acquisition())
         store.write_document(self.memo())
