@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
         ("benchmarks.multihop", "--union"),
         ("benchmarks.hostile", "--scale"),
         ("benchmarks.interrupt", "--rounds"),
+        ("benchmarks.scale", "--sizes"),
     ],
 )
 def test_help_runs(module: str, option: str) -> None:
@@ -100,3 +101,31 @@ def test_hostile_batch_has_every_kind(tmp_path: Path) -> None:
     assert set(kinds.values()) == {"good", *BAD}
     assert sum(kind == "good" for kind in kinds.values()) == len(GOOD)
     assert (tmp_path / "bombs" / "bomb-0.docx").stat().st_size < 2_000_000, "a bomb is small on disk"
+
+
+def test_generated_passages_are_fixed_by_number_and_name_earlier_entities() -> None:
+    from benchmarks.passages import passage
+
+    assert passage(1234) == passage(1234) and passage(1234) != passage(1235)
+    titles = {passage(n)["title"] for n in range(500)}
+    later = [passage(n)["text"] for n in range(500, 600)]
+    assert len(titles) > 400
+    assert all(any(title in text for title in titles) for text in later)
+
+
+def test_every_size_of_the_growth_corpus_holds_the_gold_passages(tmp_path: Path) -> None:
+    import json
+
+    from benchmarks.scale import corpus
+
+    questions = [{"id": f"q{i}", "question": f"Q{i}?", "type": "t", "gold_ids": [i, i + 10]} for i in range(5)]
+    passages = [{"id": i, "title": f"T{i}", "text": f"Text {i}."} for i in range(40)]
+    (tmp_path / "s_questions.json").write_text(json.dumps(questions))
+    (tmp_path / "s_corpus.json").write_text(json.dumps(passages))
+    small, asked = corpus([tmp_path / "s"], 5, 12)
+    big, _ = corpus([tmp_path / "s"], 5, 60)
+    gold = {g for q in asked for g in q["gold_ids"]}
+    assert len(small) == 12 and gold <= {p["id"] for p in small}
+    assert big[:12] == small and len(big) == 60 and big[-1]["id"] == "gen/19"
+    with pytest.raises(SystemExit, match="gold passages"):
+        corpus([tmp_path / "s"], 5, 9)
