@@ -16,7 +16,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet "$(TORCH_SPEC)"
-	$(BIN)/pip install --quiet -e ".[models,pii,serve,graphrag,langchain,llamaindex,dev]"
+	$(BIN)/pip install --quiet -e ".[models,onnx,pii,serve,graphrag,langchain,llamaindex,dev]"
 	touch $@
 
 demo: install

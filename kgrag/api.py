@@ -137,7 +137,10 @@ class KnowledgeGraph:
     def embedder(self) -> Embedder:
         from kg.embedding import Embedder
 
-        return Embedder(self.settings.embedding_model, batch_size=self.settings.embedding_batch_size)
+        settings = self.settings
+        return Embedder(
+            settings.embedding_model, batch_size=settings.embedding_batch_size, backend=settings.embedding_backend
+        )
 
     @cached_property
     def pipeline(self) -> IngestionPipeline:
@@ -628,6 +631,6 @@ def suggest_domain(
     missing = [str(p) for p in folders if not p.exists()]
     if missing:
         raise InvalidArgument(f"no such file or folder: {', '.join(missing)}")
-    encode = Embedder(settings.embedding_model).encode if synonyms else None
+    encode = Embedder(settings.embedding_model, backend=settings.embedding_backend).encode if synonyms else None
     label = name or (folders[0].resolve().name if folders else "suggested")
     return suggest_pack(folders, Extractor(settings.spacy_model), label, encode=encode, min_count=min_count)

