@@ -161,6 +161,9 @@ class Neo4jStore:
         try:
             self.server = self._server_info()
             self._vector_index_statement = vector_index_statement(self.server.version)
+            # The (dimension, model) this store has already fixed and indexed: later writes skip the schema's three
+            # round trips. ``clear`` drops the index, and forgets it.
+            self._indexed: tuple[int, str | None] | None = None
             for statement in cypher.statements("schema/constraints"):
                 self._run(statement, write=True)
             self._run(cypher.load("schema/await_indexes"), seconds=INDEX_WAIT_SECONDS)
@@ -294,6 +297,7 @@ class Neo4jStore:
         while self._run(cypher.load("clear_batch"), batch=BATCH, write=True)[0]["deleted"]:
             pass
         self._run(cypher.load("schema/drop_vector_index"), write=True)
+        self._indexed = None
 
     # -- reads ----------------------------------------------------------------------------------------------
 
@@ -573,7 +577,10 @@ class Neo4jStore:
 
     def _ensure_vector_index(self, dimension: int, model: str | None, doc_id: str) -> None:
         """Fix the store's dimension and embedding model on first write and build the vector index for them
-        (schema changes cannot share a transaction with data writes, so this runs before the document's)."""
+        (schema changes cannot share a transaction with data writes, so this runs before the document's); once per
+        store and model, as neither changes while the store is open."""
+        if self._indexed == (dimension, model):
+            return
         [stored] = self._run(cypher.load("meta_set_embeddings"), dimension=int(dimension), model=model, write=True)
         if stored["dimension"] != dimension:
             raise StoreError(
@@ -592,6 +599,7 @@ class Neo4jStore:
             else:
                 self._run(cypher.load(statement), dimensions=int(dimension), write=True)
         self._run(cypher.load("schema/await_index"), name=VECTOR_INDEX, seconds=INDEX_WAIT_SECONDS)
+        self._indexed = (dimension, model)
 
     def _oversampled(
         self, statement: str, name: str, items: list[Any], k: int, access: Access

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from kg import cypher
 from kg.errors import StoreError
 from kg.model import Access, Chunk, Document, DocumentGraph, Entity, Mention, Provenance, Relation, StoreStats
 from kg.neo4j_store import Neo4jStore
@@ -156,6 +157,28 @@ def test_injection_attempts_are_stored_as_data(neo: object) -> None:
         neo.entity_candidates([text], hostile_access)
         assert list(neo.documents(hostile_access)) == []
     assert neo.stats().documents == before.documents + 1
+
+
+def test_schema_is_checked_once_per_store_until_cleared(neo: Neo4jStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The embeddings' meta record and the vector index cost three round trips: on the first write, not on each."""
+    calls: list[str] = []
+    run = neo._run
+
+    def counting(statement: str, **params: object) -> object:
+        calls.append(statement)
+        return run(statement, **params)
+
+    monkeypatch.setattr(neo, "_run", counting)
+    contract = StoreContract()
+    schema = (cypher.load("meta_set_embeddings"), cypher.load("schema/index_info"), cypher.load("schema/await_index"))
+    neo.write_document(contract.acquisition())
+    neo.write_document(contract.memo())
+    neo.write_document(contract.acquisition())
+    assert sum(c in schema for c in calls) == 3
+    neo.clear()
+    neo.write_document(contract.memo())  # the index was dropped: it is made again
+    assert sum(c in schema for c in calls) == 6
+    assert neo.vector_search(np.ones(StoreContract.DIM, dtype=np.float32), 1, ALL)
 
 
 def test_dimension_mismatch_is_refused(neo: object) -> None:
