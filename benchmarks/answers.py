@@ -62,7 +62,11 @@ class Row:
     f1: float
     answer_ms: float
     query_ms: float
-    abstained_removed: bool | None = None
+    removed: Answer | None = None  # the answer with the gold passages deleted from the corpus
+
+    @property
+    def abstained_removed(self) -> bool | None:
+        return None if self.removed is None else self.removed.status == "insufficient_evidence"
 
     @property
     def right(self) -> bool:
@@ -131,13 +135,13 @@ def ask(kg: KnowledgeGraph, q: dict[str, Any]) -> Row:
     )
 
 
-def abstains_without_gold(kg: KnowledgeGraph, q: dict[str, Any], records: Sequence[TextRecord]) -> bool:
+def answer_without_gold(kg: KnowledgeGraph, q: dict[str, Any], records: Sequence[TextRecord]) -> Answer:
     """Ask ``q`` with its gold passages deleted, then put them back."""
     gold = {str(g) for g in q["gold_ids"]}
     for doc_id in gold:
         kg.delete(doc_id)
     try:
-        return kg.answer(q["question"]).status == "insufficient_evidence"
+        return kg.answer(q["question"])
     finally:
         kg.ingest_texts([r for r in records if r.id in gold])
 
@@ -150,7 +154,7 @@ def run_set(name: str, args: argparse.Namespace) -> tuple[str, list[Row]]:
         rows = [ask(kg, q) for q in questions[: args.limit]]
         if records and not args.no_removed:
             for row, q in zip(rows, questions, strict=False):
-                row.abstained_removed = abstains_without_gold(kg, q, records)
+                row.removed = answer_without_gold(kg, q, records)
     return label, rows
 
 
@@ -276,6 +280,13 @@ def write_rows(path: Path, rows: Sequence[Row]) -> None:
                         "f1": r.f1,
                         "right": r.right,
                         "abstained_removed": r.abstained_removed,
+                        "removed": None
+                        if r.removed is None
+                        else {
+                            "answer": r.removed.answer,
+                            "confidence": r.removed.confidence,
+                            "features": dict(r.removed.features),
+                        },
                     },
                     ensure_ascii=False,
                 )

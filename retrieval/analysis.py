@@ -47,7 +47,7 @@ class QuestionAnalyzer:
         doc = self.nlp(question)
         phrases: list[str] = [ent.text for ent in doc.ents]
         phrases.extend(_strip(chunk) for chunk in doc.noun_chunks)
-        phrases.extend(_capitalised_runs(question))
+        phrases.extend(capitalised_runs(question))
         phrases.extend(m.group(1) for m in re.finditer(r"[\"“']([^\"”']{2,80})[\"”']", question))
         cleaned: dict[str, None] = {}
         for phrase in phrases:
@@ -76,7 +76,7 @@ def _strip(chunk: Span) -> str:
     return " ".join(t.text for t in tokens)
 
 
-def _capitalised_runs(question: str) -> list[str]:
+def capitalised_runs(question: str) -> list[str]:
     """Runs of capitalised words ("The Lord of the Rings", "Nordlys Bio"), which the small NER often misses."""
     words = re.findall(r"[\w'’.-]+", question)
     runs: list[str] = []

@@ -10,11 +10,13 @@ Deterministic and offline: no language model (``retrieval/generator.py`` is the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from retrieval.analysis import WH_WORDS
+from kg.text import NAME_JOINERS
+from retrieval.analysis import WH_WORDS, capitalised_runs
 from retrieval.asked import Asked, read_asked
 from retrieval.claims import (
     SOURCE_WEIGHT,
@@ -42,6 +44,8 @@ EntityTypes = Callable[[Sequence[str]], Mapping[str, str]]
 NEGATED = "not_"  # the extractor's prefix for a negated relation
 # An entity a path passes on its way is more often a bridge the question describes than the answer.
 BRIDGE_WEIGHT = 0.6
+# Entity labels that are values, not things the evidence must be about ("in 2018", "three films").
+VALUE_LABELS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY"})
 
 
 class ExtractiveAnswerer:
@@ -63,14 +67,35 @@ class ExtractiveAnswerer:
         if result.status == "insufficient_evidence" or not result.passages:
             return _abstain(result, asked, "no passage speaks to the question", ())
         terms = _terms(qdoc)
-        reading = Reading(
-            result.passages[: self.settings.passages],
-            list(self.nlp.pipe([p.text for p in result.passages[: self.settings.passages]])),
-        )
+        read = result.passages[: self.settings.passages]
+        anchors = _anchors(qdoc)
+        unmentioned = [a for a in anchors if not any(_mentions(f"{p.title} {p.text}", a) for p in read)]
+        if anchors and self.settings.require_anchor and len(unmentioned) == len(anchors):
+            # Passages that never name what the question is about can hold a plausible answer, never a supported one.
+            return _abstain(result, asked, f"no passage read mentions {', '.join(anchors)}", read)
+        anchored = 1.0 - len(unmentioned) / len(anchors) if anchors else 1.0
+        reading = Reading(read, list(self.nlp.pipe([p.text for p in read])))
         if asked.kind in ("choice", "yesno"):
             compared = compare(result, asked, qdoc, reading, terms)
             if compared is not None:
-                return _answered(result, asked, compared, [compared], terms)
+                return _with_anchoring(_answered(result, asked, compared, [compared], terms), anchored)
+            if asked.kind == "yesno":
+                # Yes or no is the only answer such a question has, and no stated values settle it.
+                return _abstain(result, asked, "no stated values that settle yes or no", read)
+        answer = self._answer(result, asked, reading, terms, entity_types)
+        if answer.status == "answered" and asked.kind == "choice" and not _is_option(answer.answer, qdoc):
+            return _abstain(result, asked, "no stated values to choose between the options", read)
+        return _with_anchoring(answer, anchored)
+
+    def _answer(
+        self,
+        result: RetrievalResult,
+        asked: Asked,
+        reading: Reading,
+        terms: frozenset[str],
+        entity_types: EntityTypes,
+    ) -> Answer:
+        """The best candidate a path, relation or typed span gives, else the best sentence."""
         candidates = _graph_candidates(result, asked, entity_types, terms)
         if not candidates or max(c.score for c in candidates) < SOURCE_WEIGHT["passage"]:
             candidates += _span_candidates(result, asked, reading, terms)
@@ -88,6 +113,48 @@ class ExtractiveAnswerer:
             return replace(_abstain(result, asked, missing, reading.passages), next_hop=next_hop)
         answer = _answered(result, asked, sentence, [sentence], terms)
         return replace(answer, missing=missing, next_hop=next_hop) if asked.labels else answer
+
+
+def _anchors(qdoc: Doc) -> list[str]:
+    """The names the question is about (its named things and capitalised runs, not its dates or numbers), which
+    the evidence of a supported answer mentions."""
+    values = {e.text for e in qdoc.ents if e.label_ in VALUE_LABELS}
+    found = [e.text for e in qdoc.ents if e.label_ not in VALUE_LABELS]
+    first = qdoc[0].text if len(qdoc) else ""
+    for run in capitalised_runs(qdoc.text):
+        words = run.split()
+        if words and words[0] == first and qdoc[0].is_stop:  # "Are", "Did": capitalised because they start it
+            words = words[1:]
+        if words and " ".join(words) not in values:
+            found.append(" ".join(words))
+    anchors: list[str] = []
+    for name in sorted(dict.fromkeys(found), key=lambda n: -len(n)):
+        if _name_words(name) and not any(_mentions(other, name) for other in anchors):
+            anchors.append(name)
+    return anchors
+
+
+def _name_words(name: str) -> list[str]:
+    return [w for w in re.findall(r"\w+", name.lower()) if w not in NAME_JOINERS]
+
+
+def _mentions(text: str, name: str) -> bool:
+    """Whether ``text`` names ``name``: every word of it (but one, for names of three words or more)."""
+    words = _name_words(name)
+    held = set(re.findall(r"\w+", text.lower()))
+    missing = sum(w not in held for w in words)
+    return missing == 0 or (len(words) >= 3 and missing <= 1)
+
+
+def _is_option(answer: str, qdoc: Doc) -> bool:
+    """Whether a choice question's answer is one of the things it names."""
+    return bool(_name_words(answer)) and _mentions(qdoc.text, answer)
+
+
+def _with_anchoring(answer: Answer, anchored: float) -> Answer:
+    if answer.status != "answered":
+        return answer
+    return replace(answer, features={**answer.features, "anchored": anchored})
 
 
 def _terms(qdoc: Doc) -> frozenset[str]:

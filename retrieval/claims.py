@@ -96,12 +96,14 @@ class Answer:
 class AnswerSettings:
     """``min_confidence``: below it kgrag abstains (on the calibrated scale when there is one); ``retry``:
     retrieve once more for a missing hop when the confidence is below ``retry_below``; ``passages``: how many
-    returned passages are read for answers."""
+    returned passages are read for answers; ``require_anchor``: abstain when none of them mentions any name the
+    question gives."""
 
     min_confidence: float = 0.15
     retry: bool = True
     retry_below: float = 0.6
     passages: int = 5
+    require_anchor: bool = True
 
     def __post_init__(self) -> None:
         for name in ("min_confidence", "retry_below"):

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.errors import InvalidArgument
-from kgrag.api import KnowledgeGraph
+from kgrag.api import KnowledgeGraph, TextRecord
 from kgrag.cli import cli
 from retrieval.answer import AnswerSettings
 from retrieval.asked import Asked
@@ -143,3 +143,48 @@ def test_a_recorded_calibration_is_keyed_by_the_embedding_model(tmp_path: Path) 
     assert fitted.probability({"raw": 0.9}) > 0.95 and fitted.probability({"raw": 0.1}) < 0.05
     assert recorded("another-model", path) is None  # another encoder keeps its raw confidence
     assert recorded("m", tmp_path / "none.json") is None
+
+
+def test_anchors_are_the_names_a_question_is_about() -> None:
+    import spacy
+
+    from kgrag.settings import DEFAULT_SPACY_MODEL
+    from retrieval.answer import _anchors, _mentions
+
+    nlp = spacy.load(DEFAULT_SPACY_MODEL)
+    assert _anchors(nlp("Who is the chief executive of the company that acquired Calder Pharmaceuticals?")) == [
+        "Calder Pharmaceuticals"
+    ]
+    assert "Are" not in " ".join(_anchors(nlp("Are Christopher Nolan and Sathish Kalathil both film directors?")))
+    assert _anchors(nlp("Who won the race in 2018?")) == []  # a year is a value, not what the evidence is about
+    assert _mentions("The Lord of the Rings (film series)", "The Lord of the Rings")
+    assert _mentions("Nordlys Bio ASA was founded", "Nordlys Bio")
+    assert not _mentions("Nordlys Pharma was founded", "Nordlys Bio")
+
+
+@pytest.mark.slow
+def test_without_the_passage_about_its_subject_an_answer_abstains_and_says_what_is_missing(
+    tmp_path: Path,
+) -> None:
+    """The question's subject is named in no passage (as when its gold passages are removed): a plausible person
+    in another passage is no answer. A yes-or-no question that no stated values settle is not answered with a name,
+    nor a choice question with something that is neither option."""
+    kg = KnowledgeGraph.open(tmp_path / "g.db")
+    kg.ingest_texts(
+        [
+            TextRecord(
+                "a",
+                "Orbis Films",
+                "Orbis Films was founded by Maria Lund in Oslo. Maria Lund directed the film Winter Nights.",
+            ),
+            TextRecord("b", "Maria Lund", "Maria Lund is a Norwegian film director. She was born in Bergen in 1961."),
+        ]
+    )
+    with kg:
+        missing = kg.answer("Who directed the film Silver Harbour Nights?")
+        assert missing.status == "insufficient_evidence" and missing.answer == ""
+        assert "Silver Harbour Nights" in (missing.missing or "")
+        held = kg.answer("Who founded Orbis Films?")
+        assert held.status == "answered" and "Maria Lund" in held.answer
+        yesno = kg.answer("Are Orbis Films and Maria Lund both Norwegian?")
+        assert yesno.status == "insufficient_evidence"
