@@ -15,9 +15,11 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from extraction.coref import DEFAULT_TYPE_NOUNS
 from extraction.domain import DomainPack
 from extraction.loaders import LoadedDocument
-from extraction.nlp import Extraction, unwrap
+from extraction.nlp import Extraction, RawMention, unwrap
+from extraction.votes import PERSON, kind_noun_labels, vote_mentions
 from kg.errors import ConfigError
 from kg.model import PiiMode
 from kg.text import CORPORATE_SUFFIXES, HONORIFICS, LITERAL_TYPES, NAME_PARTICLES
@@ -193,6 +195,14 @@ class PiiDetector:
         return AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=["en"])
 
     @cached_property
+    def kind_nouns(self) -> dict[str, str]:
+        """The kind nouns that vote for a name's type: extraction's own, the domain pack's, people's roles."""
+        nouns = {label: set(found) for label, found in DEFAULT_TYPE_NOUNS.items()}
+        for label, found in (self.domain.type_nouns if self.domain else {}).items():
+            nouns.setdefault(label, set()).update(found)
+        return kind_noun_labels(nouns)
+
+    @cached_property
     def kinds(self) -> list[str]:
         """What this detector reports: the kinds in ``KINDS`` that this Presidio version can recognise."""
         return sorted(KINDS & set(self.analyzer.get_supported_entities(language="en")))
@@ -229,6 +239,7 @@ class PiiDetector:
             if e.label_ not in _NOT_NAMES and e.text.split()[-1].lower().rstrip(".") in CORPORATE_SUFFIXES
         ]
         found = [text[s:e] for s, e, kind, _ in candidates if kind == "PERSON"]
+        found += _voted_names(text, unwrapped, artifacts.tokens, self.kind_nouns)
         candidates += [c for c in _voted_persons(text, found) if all(c[1] <= s or c[0] >= e for s, e in companies)]
         chosen: list[tuple[int, int, str, float]] = []
         for candidate in sorted(candidates, key=lambda c: (c[0] - c[1], -c[3], c[0])):
@@ -243,6 +254,22 @@ class PiiDetector:
     def flagged_fields(self, metadata: Mapping[str, Any]) -> list[str]:
         """The metadata keys whose string values hold personal data (a PDF's or DOCX's author, say)."""
         return sorted(key for key, value in metadata.items() if isinstance(value, str) and self.detect(value))
+
+
+def _voted_names(text: str, unwrapped: str, doc: Doc, nouns: dict[str, str]) -> list[str]:
+    """The NER's names that the document's vote over all their mentions makes persons, though the NER labelled
+    them otherwise (extraction's vote: titles, kind nouns such as "the quarry manager, Nadia Frost", a following
+    "she")."""
+    mentions = []
+    for ent in doc.ents:
+        start, end = _trim(unwrapped, ent.start_char, ent.end_char)
+        mentions.append(RawMention(unwrapped[start:end], ent.label_, start, end))
+    voted = vote_mentions(unwrapped, mentions, [], {}, nouns, "")
+    return [
+        text[m.start : m.end]
+        for m, before in zip(voted, mentions, strict=True)
+        if m.label == PERSON != before.label and _is_name(unwrapped, m.start, m.end, frozenset())
+    ]
 
 
 def _voted_persons(text: str, found: Sequence[str]) -> list[tuple[int, int, str, float]]:

@@ -23,22 +23,14 @@ import numpy as np
 from extraction.coref import DEFAULT_TYPE_NOUNS
 from extraction.loaders import LoadedDocument, iter_files, load_file
 from extraction.nlp import Extractor
+from extraction.votes import Ballots, kind_noun_labels
 from kg.errors import InvalidArgument, LoadError
-from kg.text import CORPORATE_SUFFIXES, HONORIFICS, LITERAL_TYPES, identifiers, normalise
+from kg.text import LITERAL_TYPES, identifiers
 
-# Words before a name that say it is a person, and words after one that say it is an organisation.
-PERSON_TITLES = HONORIFICS | {"judge", "justice", "mx", "sen", "senator", "rep", "gov", "president"}
-ORG_SUFFIXES = CORPORATE_SUFFIXES | {"llp", "llc", "plc", "gmbh", "ag", "sa", "bv", "nv", "kk", "partners"}
-# How much a title or a suffix counts against the label spaCy gave one mention.
-CONTEXT_WEIGHT = 2
-# A relation role votes when at least this many of its holders, and this share of them, have one type.
-ROLE_EVIDENCE = 3
-ROLE_AGREEMENT = 0.75
 # Nouns too general to name a kind of entity.
 _VAGUE = frozenset({"one", "other", "same", "new", "first", "last", "next", "former", "latter", "following", "time"})
 _BEFORE = re.compile(r"\b(?:the|a|an|our|its|their)\s+([a-z]{3,})\s+$")
 _AFTER = re.compile(r"^\s*,\s+(?:the|a|an)\s+(?:[a-z]+\s+)?([a-z]{3,})\b")
-_WORD_BEFORE = re.compile(r"([A-Za-z]+)\W*$")
 _DIGITS = re.compile(r"\d+")
 
 
@@ -76,26 +68,18 @@ def suggest_pack(
         raise InvalidArgument(f"no readable documents in {', '.join(str(p) for p in paths)}")
     extractions = extractor.extract([d.text for d in documents], records=[d.records for d in documents])
 
-    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    ballots = Ballots(kind_noun_labels(extractor.type_nouns))
     forms: dict[str, Counter[str]] = defaultdict(Counter)
     nouns_before: list[tuple[str, str]] = []  # (mention key, noun)
     predicates: Counter[str] = Counter()
     roles: list[tuple[str, str]] = []  # (mention key, "predicate:subject" or "predicate:object")
     for doc, extraction in zip(documents, extractions, strict=True):
-        keys: list[str | None] = []
-        for m in extraction.mentions:
-            key = normalise(m.text) if m.label not in LITERAL_TYPES else ""
-            keys.append(key or None)
+        keys = [ballots.mention(doc.text, m.label, m.start, m.end) for m in extraction.mentions]
+        for m, key in zip(extraction.mentions, keys, strict=True):
             if not key:
                 continue
             forms[key][m.text] += 1
-            votes[key][m.label] += 1
             before, after = doc.text[max(0, m.start - 40) : m.start], doc.text[m.end : m.end + 40]
-            title = _WORD_BEFORE.search(before)
-            if title and title.group(1).lower() in PERSON_TITLES:
-                votes[key]["PERSON"] += CONTEXT_WEIGHT
-            if m.text.split()[-1].lower().rstrip(".") in ORG_SUFFIXES:
-                votes[key]["ORG"] += CONTEXT_WEIGHT
             for pattern, context in ((_BEFORE, before), (_AFTER, after)):
                 found = pattern.search(context)
                 if found and found.group(1) not in _VAGUE:
@@ -104,10 +88,11 @@ def suggest_pack(
             predicates[t.predicate] += 1
             for index, role in ((t.subject, "subject"), (t.object, "object")):
                 if 0 <= index < len(keys) and keys[index]:
-                    roles.append((keys[index], f"{t.predicate}:{role}"))  # type: ignore[arg-type]
-    _vote_by_roles(votes, roles)
+                    roles.append((keys[index], f"{t.predicate}:{role}"))
+    ballots.roles(roles)
+    votes = ballots.votes
 
-    voted = {key: counts.most_common(1)[0][0] for key, counts in votes.items()}
+    voted = {key: counts.most_common(1)[0][0] for key, counts in votes.items() if counts}
     patterns, typed = _type_patterns(votes, forms, min_count)
     tokenize = extractor.nlp.tokenizer
     id_patterns, id_nouns, id_evidence = _identifier_patterns(
@@ -132,19 +117,6 @@ def suggest_pack(
         },
     }
     return Suggestion(pack, len(documents), tuple(failed))
-
-
-def _vote_by_roles(votes: dict[str, Counter[str]], roles: list[tuple[str, str]]) -> None:
-    """A vote for each role a name takes in a relation whose other holders are mostly of one type: whoever is
-    ``born_in`` somewhere or ``study_at`` a school is a person, whatever spaCy made of that one sentence."""
-    by_role: dict[str, Counter[str]] = defaultdict(Counter)
-    for key, role in roles:
-        by_role[role][votes[key].most_common(1)[0][0]] += 1
-    for key, role in roles:
-        holders = by_role[role]
-        label, count = holders.most_common(1)[0]
-        if count >= ROLE_EVIDENCE and count >= ROLE_AGREEMENT * sum(holders.values()):
-            votes[key][label] += 1
 
 
 def _type_patterns(

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from docx import Document as DocxDocument
 from fpdf import FPDF
 
+from extraction.nlp import unwrap
 from extraction.pii import PiiDetector
 from kg.errors import ConfigError
 from kg.model import Access, PiiMode
@@ -135,6 +136,18 @@ def test_a_person_the_ner_mistypes_is_found_by_the_documents_vote() -> None:
     found = [s.text for s in detector.detect(text) if s.kind == "PERSON"]
     assert [any(name in f for f in found) for name in ("Strand", "Achebe", "Theo Pell")] == [True] * 3
     assert not any("Ashgrove" in f for f in found), found
+
+
+def test_a_person_the_ner_takes_for_an_organisation_is_redacted_by_the_vote_on_her_type() -> None:
+    """The small model types "Nadia Frost" an organisation, with no title beside her; the kind noun before her name
+    ("the quarry manager, Nadia Frost") votes person, as it does in extraction, so she is redacted."""
+    detector = PiiDetector(Settings().spacy_model)
+    memo = (LAWFIRM / "clients" / "m-1061-status-memo.txt").read_text(encoding="utf-8")
+    parsed = detector.analyzer.nlp_engine.process_text(unwrap(memo), "en").tokens
+    assert {e.text: e.label_ for e in parsed.ents}.get("Nadia Frost") == "ORG"  # what the vote must overturn
+    redacted = detector.redact(memo)
+    assert "Frost" not in redacted and "Darren Mills" not in redacted
+    assert "Harlow Mining Group" in redacted
 
 
 def test_detection_needs_no_network(monkeypatch: pytest.MonkeyPatch) -> None:

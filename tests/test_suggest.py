@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from extraction.domain import load_domain
-from extraction.suggest import _kind_nouns, _shape, _synonyms, _type_patterns, _vote_by_roles
+from extraction.suggest import _kind_nouns, _shape, _synonyms, _type_patterns
 from kg.model import Access
 from kg.text import normalise
 from kgrag.api import KnowledgeGraph
@@ -39,15 +39,6 @@ def test_a_name_is_typed_by_vote_and_a_tie_is_left_to_a_person() -> None:
         {"label": "PERSON", "pattern": "Helena Strand's"},
     ]
     assert set(typed) == {"Helena Strand", "x"}  # the tie is in the evidence, not among the patterns
-
-
-def test_relation_roles_vote_for_the_type_their_holders_mostly_have() -> None:
-    votes = {name: Counter(PERSON=1) for name in ("a", "b", "c")} | {"d": Counter(ORG=1)}
-    _vote_by_roles(votes, [(n, "born_in:subject") for n in "abcd"])
-    assert votes["d"] == Counter(ORG=1, PERSON=1)
-    few = {"a": Counter(PERSON=1), "d": Counter(ORG=1)}
-    _vote_by_roles(few, [("a", "born_in:subject"), ("d", "born_in:subject")])
-    assert few["d"] == Counter(ORG=1)  # two holders are not evidence
 
 
 def test_kind_nouns_need_evidence_and_one_type() -> None:
