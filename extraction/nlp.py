@@ -24,7 +24,7 @@ from kg.errors import ConfigError
 log = logging.getLogger(__name__)
 
 # Bump when patterns or mention rules change, so stored provenance says which extractor read a fact.
-EXTRACTOR_VERSION = "1.2"
+EXTRACTOR_VERSION = "1.3"
 # Relations that hold only through a pronoun or a definite description are a little less certain.
 COREFERENCE = 0.85
 DEFAULT_ENTITY_LABELS = frozenset(

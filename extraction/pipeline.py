@@ -26,6 +26,7 @@ from extraction.pii import PiiDetector, PiiSpan, protect, stored_mode, without_v
 from extraction.reader import Reader
 from extraction.records import FailedSource, IngestReport, Stop, TextRecord
 from extraction.resolve import GROUPS, EntityResolver
+from extraction.votes import kind_noun_labels, vote_mentions
 from kg.backend import document_entities
 from kg.embedding import Embedder, model_id
 from kg.errors import ConfigError, KgragError, LoadError
@@ -152,6 +153,7 @@ class IngestionPipeline:
         self.chunk_max_chars = chunk_max_chars
         self.pii = pii
         self.limits = limits or Limits()
+        self._kind_nouns = kind_noun_labels(extractor.type_nouns)
 
     @property
     def fingerprint(self) -> str:
@@ -469,6 +471,16 @@ class IngestionPipeline:
             fact_mentions.append(RawMention(fact.subject, STRUCTURED_LABEL, fact.subject_start, fact.subject_end))
             fact_mentions.append(RawMention(fact.object, STRUCTURED_LABEL, fact.object_start, fact.object_end))
         raw_mentions = list(extraction.mentions) + fact_mentions + _title_mention(doc, extraction.mentions)
+        base = len(extraction.mentions)
+        raw_mentions = vote_mentions(
+            doc.text,
+            raw_mentions,
+            [(t.subject, t.predicate, t.object) for t in extraction.triples]
+            + [(base + 2 * i, fact.predicate, base + 2 * i + 1) for i, fact in enumerate(loaded.facts)],
+            {base + 2 * i + 1: fact.predicate for i, fact in enumerate(loaded.facts)},
+            self._kind_nouns,
+            STRUCTURED_LABEL,
+        )
         resolved = resolver.resolve(doc.id, raw_mentions)
 
         entities: dict[str, Entity] = {}
@@ -498,7 +510,6 @@ class IngestionPipeline:
                 triple.confidence,
             )
             relations.append(Relation(subject.id, triple.predicate, obj.id, provenance))
-        base = len(extraction.mentions)
         for i, fact in enumerate(loaded.facts):
             chunk = chunk_of(fact.start)
             subject, obj = resolved[base + 2 * i], resolved[base + 2 * i + 1]

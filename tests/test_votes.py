@@ -1,12 +1,21 @@
-"""Entity types by vote: the rules on small inputs without a model."""
+"""Entity types by vote: the rules on small inputs without a model, and one slow ingestion of data/lawfirm whose
+mis-typed names end with the right type in the store."""
 
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
+
+import pytest
 
 from extraction.coref import DEFAULT_TYPE_NOUNS
 from extraction.nlp import RawMention
 from extraction.votes import Ballots, kind_noun_labels, vote_mentions
+from kgrag.api import KnowledgeGraph
+from kgrag.settings import Settings
+from tests.test_suggest import _types_per_name
+
+LAWFIRM = Path(__file__).resolve().parent.parent / "data" / "lawfirm" / "corpus"
 
 NOUNS = kind_noun_labels(DEFAULT_TYPE_NOUNS)
 
@@ -79,3 +88,13 @@ def test_identifiers_dates_and_ties() -> None:
 def test_a_noun_two_labels_claim_names_neither() -> None:
     nouns = kind_noun_labels({"ORG": {"company", "client"}, "CLIENT": {"client"}})
     assert nouns["company"] == "ORG" and "client" not in nouns and nouns["partner"] == "PERSON"
+
+
+@pytest.mark.slow
+def test_names_the_ner_mistypes_end_with_the_voted_type_in_the_store(tmp_path: Path) -> None:
+    with KnowledgeGraph.open(tmp_path / "graph.db", Settings()) as kg:
+        assert not kg.ingest([LAWFIRM]).failed
+        types = _types_per_name(kg)
+    # spaCy types Nadia Frost an organisation, Callum Reyes one in his own page, Tindall Textiles nothing (a CSV value).
+    assert types["nadia frost"] == {"PERSON"} and types["callum reyes"] == {"PERSON"}, types
+    assert types["tindall textiles"] == {"ORG"} and "reyes" not in types
