@@ -4,13 +4,15 @@ on matter M-1057?") is answered first by the passage that holds exactly that ide
 A dense encoder takes M-1057 and M-1070 for one another, and lexical search cuts them into "m" and "1057", so
 neither can tell the asked row from its neighbour. The stores index every chunk's identifiers exactly
 (``GraphStore.identifier_chunks``); here each identifier the question names leads the ranking with its best
-passage, the one keyed by it (a table row or record whose first identifier it is) before those that only refer to
-it, so that a comparison of two identified things returns both. A question about an identifier the corpus does
-not hold, while it holds others of the same kind (M-1099 among M-1057 and M-1070), has no support to show.
+passage, the one keyed by it (a table row or record whose first field holds it, else a passage whose first
+identifier it is, as a page titled by it) before those that only refer to it, so that a comparison of two identified
+things returns both. A question about an identifier the corpus does not hold, while it holds others of the same
+kind (M-1099 among M-1057 and M-1070), has no support to show.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -29,11 +31,13 @@ class IdentifierMatch:
     held: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     def lead(self, ctx: QueryContext, ranking: Sequence[str], k: int) -> list[str]:
-        """The best passage for each asked identifier, in the question's order, at most ``k``: a chunk keyed by
-        the identifier first, then one holding more of the asked identifiers, then the better ranked."""
+        """The best passage for each asked identifier, in the question's order, at most ``k``: the chunk that says
+        most of the question's words ("fee cap" in the letter, "hours billed" in the row), then one keyed by the
+        identifier, then one holding more of the asked identifiers, then the better ranked."""
         position = {c: i for i, c in enumerate(ranking)}
         texts = {c.id: c.text for c in ctx.reads.chunks(c for ids in self.held.values() for c in ids)}
         held_by = {c: set(identifiers(t)) & set(self.asked) for c, t in texts.items()}
+        said = {c: _words_said(t, ctx.analysis.terms) for c, t in texts.items()}
         lead: list[str] = []
         for value in self.asked:
             candidates = [c for c in self.held.get(value, ()) if c in texts and c not in lead]
@@ -42,6 +46,8 @@ class IdentifierMatch:
                     min(
                         candidates,
                         key=lambda c: (
+                            -said[c],
+                            not _row_keyed(texts[c], value),
                             identifiers(texts[c])[:1] != [value],
                             -len(held_by[c]),
                             position.get(c, len(position)),
@@ -61,6 +67,19 @@ class IdentifierMatch:
         return any(
             identifier_shape(v) in shapes for chunk in ctx.reads.chunks(ranking) for v in identifiers(chunk.text)
         )
+
+
+def _words_said(text: str, terms: Sequence[frozenset[str]]) -> int:
+    """How many of the question's content words a chunk holds (any form; a column's ``hours_billed`` is two)."""
+    words = set(re.findall(r"[^\W_]+", text.lower()))
+    return sum(bool(forms & words) for forms in terms)
+
+
+def _row_keyed(text: str, value: str) -> bool:
+    """Whether a line of ``text`` is a row or record whose first field is ``value`` ("matter: M-1083; client: ..."),
+    as the table and JSON loaders write them: a letter titled "..., matter M-1083" only refers to it."""
+    row = rf"^[^:;\n]{{1,60}}:\s*{re.escape(value)}\s*(?:;|$)"
+    return re.search(row, text, re.MULTILINE | re.IGNORECASE) is not None
 
 
 def match_identifiers(ctx: QueryContext) -> IdentifierMatch:
