@@ -80,6 +80,9 @@ PERSON_NOUNS = frozenset(
         "writer",
     }
 )
+# Role nouns that organisations take too ("our partner, Arcturus Diagnostics"): alone as a column's name they say
+# nothing of its values' type.
+SHARED_NOUNS = frozenset({"partner", "associate"})
 # How much a title, suffix, kind noun or column counts against the label spaCy gave one mention.
 CONTEXT_WEIGHT = 2
 # A relation role votes when at least this many of its holders, and this share of them, have one type.
@@ -164,8 +167,12 @@ class Ballots:
         self.evidenced.add(key)
 
     def column(self, key: str, column: str) -> None:
-        """A table's value votes for the type its column's name names ("responsible_partner": a person)."""
-        labels = [self.nouns[w] for w in re.split(r"[^a-z]+", column.lower()) if w in self.nouns]
+        """A table's value votes for the type its column's name names ("responsible_partner": a person); a bare
+        "partner" column votes for nothing, since a deals table's partners are companies."""
+        words = [w for w in re.split(r"[^a-z]+", column.lower()) if w]
+        labels = [self.nouns[w] for w in words if w in self.nouns]
+        if words == [words[-1]] and words[-1] in SHARED_NOUNS:
+            return
         if key and labels:
             self._context(key, labels[-1])
 

@@ -10,13 +10,12 @@ Deterministic and offline: no language model (``retrieval/generator.py`` is the 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from kg.text import NAME_JOINERS
-from retrieval.analysis import WH_WORDS, capitalised_runs
+from retrieval.analysis import WH_WORDS
+from retrieval.anchors import anchors_of, is_option, mentions
 from retrieval.asked import Asked, read_asked
 from retrieval.claims import (
     SOURCE_WEIGHT,
@@ -44,8 +43,6 @@ EntityTypes = Callable[[Sequence[str]], Mapping[str, str]]
 NEGATED = "not_"  # the extractor's prefix for a negated relation
 # An entity a path passes on its way is more often a bridge the question describes than the answer.
 BRIDGE_WEIGHT = 0.6
-# Entity labels that are values, not things the evidence must be about ("in 2018", "three films").
-VALUE_LABELS = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "PERCENT", "MONEY"})
 
 
 class ExtractiveAnswerer:
@@ -68,8 +65,8 @@ class ExtractiveAnswerer:
             return _abstain(result, asked, "no passage speaks to the question", ())
         terms = _terms(qdoc)
         read = result.passages[: self.settings.passages]
-        anchors = _anchors(qdoc)
-        unmentioned = [a for a in anchors if not any(_mentions(f"{p.title} {p.text}", a) for p in read)]
+        anchors = anchors_of(qdoc)
+        unmentioned = [a for a in anchors if not any(mentions(f"{p.title} {p.text}", a) for p in read)]
         if anchors and self.settings.require_anchor and len(unmentioned) == len(anchors):
             # Passages that never name what the question is about can hold a plausible answer, never a supported one.
             return _abstain(result, asked, f"no passage read mentions {', '.join(anchors)}", read)
@@ -83,7 +80,7 @@ class ExtractiveAnswerer:
                 # Yes or no is the only answer such a question has, and no stated values settle it.
                 return _abstain(result, asked, "no stated values that settle yes or no", read)
         answer = self._answer(result, asked, reading, terms, entity_types)
-        if answer.status == "answered" and asked.kind == "choice" and not _is_option(answer.answer, qdoc):
+        if answer.status == "answered" and asked.kind == "choice" and not is_option(answer.answer, qdoc):
             return _abstain(result, asked, "no stated values to choose between the options", read)
         return _with_anchoring(answer, anchored)
 
@@ -113,42 +110,6 @@ class ExtractiveAnswerer:
             return replace(_abstain(result, asked, missing, reading.passages), next_hop=next_hop)
         answer = _answered(result, asked, sentence, [sentence], terms)
         return replace(answer, missing=missing, next_hop=next_hop) if asked.labels else answer
-
-
-def _anchors(qdoc: Doc) -> list[str]:
-    """The names the question is about (its named things and capitalised runs, not its dates or numbers), which
-    the evidence of a supported answer mentions."""
-    values = {e.text for e in qdoc.ents if e.label_ in VALUE_LABELS}
-    found = [e.text for e in qdoc.ents if e.label_ not in VALUE_LABELS]
-    first = qdoc[0].text if len(qdoc) else ""
-    for run in capitalised_runs(qdoc.text):
-        words = run.split()
-        if words and words[0] == first and qdoc[0].is_stop:  # "Are", "Did": capitalised because they start it
-            words = words[1:]
-        if words and " ".join(words) not in values:
-            found.append(" ".join(words))
-    anchors: list[str] = []
-    for name in sorted(dict.fromkeys(found), key=lambda n: -len(n)):
-        if _name_words(name) and not any(_mentions(other, name) for other in anchors):
-            anchors.append(name)
-    return anchors
-
-
-def _name_words(name: str) -> list[str]:
-    return [w for w in re.findall(r"\w+", name.lower()) if w not in NAME_JOINERS]
-
-
-def _mentions(text: str, name: str) -> bool:
-    """Whether ``text`` names ``name``: every word of it (but one, for names of three words or more)."""
-    words = _name_words(name)
-    held = set(re.findall(r"\w+", text.lower()))
-    missing = sum(w not in held for w in words)
-    return missing == 0 or (len(words) >= 3 and missing <= 1)
-
-
-def _is_option(answer: str, qdoc: Doc) -> bool:
-    """Whether a choice question's answer is one of the things it names."""
-    return bool(_name_words(answer)) and _mentions(qdoc.text, answer)
 
 
 def _with_anchoring(answer: Answer, anchored: float) -> Answer:

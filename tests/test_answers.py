@@ -149,17 +149,17 @@ def test_anchors_are_the_names_a_question_is_about() -> None:
     import spacy
 
     from kgrag.settings import DEFAULT_SPACY_MODEL
-    from retrieval.answer import _anchors, _mentions
+    from retrieval.anchors import anchors_of, mentions
 
     nlp = spacy.load(DEFAULT_SPACY_MODEL)
-    assert _anchors(nlp("Who is the chief executive of the company that acquired Calder Pharmaceuticals?")) == [
+    assert anchors_of(nlp("Who is the chief executive of the company that acquired Calder Pharmaceuticals?")) == [
         "Calder Pharmaceuticals"
     ]
-    assert "Are" not in " ".join(_anchors(nlp("Are Christopher Nolan and Sathish Kalathil both film directors?")))
-    assert _anchors(nlp("Who won the race in 2018?")) == []  # a year is a value, not what the evidence is about
-    assert _mentions("The Lord of the Rings (film series)", "The Lord of the Rings")
-    assert _mentions("Nordlys Bio ASA was founded", "Nordlys Bio")
-    assert not _mentions("Nordlys Pharma was founded", "Nordlys Bio")
+    assert "Are" not in " ".join(anchors_of(nlp("Are Christopher Nolan and Sathish Kalathil both film directors?")))
+    assert anchors_of(nlp("Who won the race in 2018?")) == []  # a year is a value, not what the evidence is about
+    assert mentions("The Lord of the Rings (film series)", "The Lord of the Rings")
+    assert mentions("Nordlys Bio ASA was founded", "Nordlys Bio")
+    assert not mentions("Nordlys Pharma was founded", "Nordlys Bio")
 
 
 @pytest.mark.slow

@@ -98,3 +98,10 @@ def test_names_the_ner_mistypes_end_with_the_voted_type_in_the_store(tmp_path: P
     # spaCy types Nadia Frost an organisation, Callum Reyes one in his own page, Tindall Textiles nothing (a CSV value).
     assert types["nadia frost"] == {"PERSON"} and types["callum reyes"] == {"PERSON"}, types
     assert types["tindall textiles"] == {"ORG"} and "reyes" not in types
+
+
+def test_a_bare_partner_column_does_not_make_a_company_a_person() -> None:
+    text = "name: ArcSeq CDx partnership\npartner: Arcturus Diagnostics"
+    mentions = [_mention(text, "Arcturus Diagnostics", "UNKNOWN")]
+    assert _labels(text, mentions, columns={0: "partner"}) == ["UNKNOWN"]
+    assert _labels(text, mentions, columns={0: "responsible_partner"}) == ["PERSON"]
